@@ -1,0 +1,7 @@
+//! xpusim: a cycle-accurate, event-driven simulator for AI accelerators.
+#![warn(missing_docs)]
+
+pub mod arch;
+pub mod engine;
+pub mod mem;
+pub mod stats;

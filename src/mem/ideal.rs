@@ -1,0 +1,1 @@
+//! Ideal memory: fixed latency plus one shared bandwidth pipe. (Being written.)
