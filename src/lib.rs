@@ -2,6 +2,8 @@
 #![warn(missing_docs)]
 
 pub mod arch;
+pub mod cli;
 pub mod engine;
 pub mod mem;
 pub mod stats;
+pub mod units;

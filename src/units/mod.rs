@@ -1,0 +1,3 @@
+//! Compute units.
+
+pub mod npu;
