@@ -55,6 +55,9 @@ pub struct Config {
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
     pub dma: Option<DmaConfig>,
+    /// Energy per action, for `energy.csv` and the energy totals.
+    #[serde(default)]
+    pub energy: crate::stats::energy::EnergyConfig,
 }
 
 /// Run settings.

@@ -205,5 +205,17 @@ impl Component<Msg> for IdealMemory {
             "Time the bandwidth pipe was transferring data.",
         );
         s.float("peak_gbps", self.peak_gbps, "GB/s", "Configured bandwidth.");
+        s.int(
+            "mem_read_byte",
+            self.bytes_read,
+            crate::stats::energy::ACTIONS,
+            "Bytes read (energy action).",
+        );
+        s.int(
+            "mem_write_byte",
+            self.bytes_written,
+            crate::stats::energy::ACTIONS,
+            "Bytes written (energy action).",
+        );
     }
 }

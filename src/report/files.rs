@@ -152,6 +152,22 @@ pub fn fmt_f(x: f64) -> String {
     s
 }
 
+/// `energy.csv` text: one row per (component, action).
+pub fn energy_csv(r: &RunResult) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["component", "action", "count", "pj_each", "energy_pj"]);
+    for t in r.loaded.config.energy.terms(&r.stats) {
+        let _ = w.write_record([
+            t.component,
+            t.action,
+            t.count.to_string(),
+            t.pj_each.map(fmt_f).unwrap_or_default(),
+            fmt_f(t.energy_pj),
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
 #[derive(Serialize)]
 struct StatsFile<'a> {
     schema_version: u32,
@@ -258,6 +274,7 @@ pub fn write_run_dir(
     d.write("summary.json", summary_json(r).as_bytes())?;
     d.write("ops.csv", ops_csv(r).as_bytes())?;
     d.write("stats.json", stats_json(r).as_bytes())?;
+    d.write("energy.csv", energy_csv(r).as_bytes())?;
     let mut m = serde_json::to_string_pretty(&manifest(r, args, trace_hash)).unwrap_or_default();
     m.push('\n');
     // The manifest goes last: its presence marks a complete directory.
@@ -306,6 +323,11 @@ pub fn human_summary(r: &RunResult) -> String {
         s.memory.achieved_gbps,
         s.memory.peak_gbps,
         100.0 * s.memory.bandwidth_utilisation
+    ));
+    out.push_str(&format!(
+        "  energy: {:.3} uJ ({:.3} W average)\n",
+        s.energy.total_pj / 1e6,
+        s.energy.average_power_w
     ));
     if s.macs > 0 {
         out.push_str(&format!(

@@ -174,6 +174,21 @@ pub struct Summary {
     pub units: Vec<UnitSummary>,
     /// The memory.
     pub memory: MemorySummary,
+    /// Energy of the run.
+    pub energy: EnergySummary,
+}
+
+/// Energy figures of `summary.json`.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct EnergySummary {
+    /// Sum of every action's energy, pJ.
+    pub total_pj: f64,
+    /// total_pj / total_time, W.
+    pub average_power_w: f64,
+    /// Energy per component, pJ, in component order.
+    pub per_component: Vec<(String, f64)>,
+    /// Actions counted for which the config gives no energy (counted as 0).
+    pub unpriced_actions: Vec<String>,
 }
 
 impl RunResult {
@@ -229,6 +244,19 @@ impl RunResult {
         let ns = end.as_ns();
         let achieved = ratio((br + bw) as f64, ns);
         let macs: u64 = self.records.iter().map(|r| r.report.macs).sum();
+        let terms = self.loaded.config.energy.terms(&self.stats);
+        let total_pj: f64 = terms.iter().map(|t| t.energy_pj).sum();
+        let mut per_component: Vec<(String, f64)> = Vec::new();
+        let mut unpriced = Vec::new();
+        for t in &terms {
+            match per_component.iter_mut().find(|(c, _)| *c == t.component) {
+                Some((_, e)) => *e += t.energy_pj,
+                None => per_component.push((t.component.clone(), t.energy_pj)),
+            }
+            if t.pj_each.is_none() && !unpriced.contains(&t.action) {
+                unpriced.push(t.action.clone());
+            }
+        }
         Summary {
             schema_version: REPORT_SCHEMA_VERSION,
             system: self.loaded.config.name.clone(),
@@ -251,6 +279,13 @@ impl RunResult {
                 achieved_gbps: achieved,
                 peak_gbps: self.memory_peak_gbps,
                 bandwidth_utilisation: ratio(achieved, self.memory_peak_gbps),
+            },
+            energy: EnergySummary {
+                total_pj,
+                // pJ / ns = mW; / 1000 = W.
+                average_power_w: ratio(total_pj, ns) / 1000.0,
+                per_component,
+                unpriced_actions: unpriced,
             },
         }
     }

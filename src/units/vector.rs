@@ -186,6 +186,9 @@ pub struct VectorUnit {
     busy_cycles: u64,
     compute_cycles: u64,
     elems: u64,
+    lane_ops: u64,
+    sram_read: u64,
+    sram_write: u64,
 }
 
 impl VectorUnit {
@@ -206,6 +209,9 @@ impl VectorUnit {
             busy_cycles: 0,
             compute_cycles: 0,
             elems: 0,
+            lane_ops: 0,
+            sram_read: 0,
+            sram_write: 0,
         }
     }
 
@@ -355,8 +361,26 @@ impl VectorUnit {
         self.ops_done += 1;
         self.busy_cycles += cycles;
         self.compute_cycles += compute;
-        if let OpKind::Elementwise { elems, .. } = self.work.ops[op as usize].kind {
+        let o = &self.work.ops[op as usize];
+        if let OpKind::Elementwise {
+            func,
+            elems,
+            row_len,
+        } = o.kind
+        {
             self.elems += elems;
+            let t = self.cfg.transcendental_ops as u64;
+            let (ps, scalar) = passes(func, t);
+            let row = row_len.unwrap_or(elems).min(elems).max(1);
+            let rows = elems.div_ceil(row);
+            self.lane_ops +=
+                ps.iter().map(|p| p.ops).sum::<u64>() * elems + if scalar { rows * t } else { 0 };
+            // Every element of every input is written into the buffer and read once per
+            // pass; results are written to and read from the output buffer once.
+            let eb = (o.dtype.bits() as u64).div_ceil(8).max(1);
+            let inputs = func.inputs();
+            self.sram_write += self.stream.bytes_read() + self.stream.bytes_written();
+            self.sram_read += inputs * elems * eb * ps.len() as u64 + self.stream.bytes_written();
         }
         cx.send(
             CTL,
@@ -434,6 +458,25 @@ impl Component<Msg> for VectorUnit {
             self.elems,
             "elements",
             "Elements processed (per input tensor).",
+        );
+        let a = crate::stats::energy::ACTIONS;
+        s.int(
+            "vector_lane_op",
+            self.lane_ops,
+            a,
+            "Lane-ops executed (energy action).",
+        );
+        s.int(
+            "sram_read_byte",
+            self.sram_read,
+            a,
+            "Bytes read from the unit's buffer (energy action).",
+        );
+        s.int(
+            "sram_write_byte",
+            self.sram_write,
+            a,
+            "Bytes written to the unit's buffer (energy action).",
         );
     }
 }
