@@ -24,13 +24,13 @@ ARRAYS = {"a8x8": (8, 8), "a32x32": (32, 32), "a128x128": (128, 128), "a16x64": 
 # (name, M, N, K) per array size class; kept small enough that SCALE-Sim runs in seconds.
 GEMMS = {
     "a8x8": [("gemv_256", 1, 256, 256), ("sq_96", 96, 96, 96), ("odd_37x53x71", 37, 53, 71),
-             ("tall_300x16x24", 300, 16, 24)],
+             ("mid_200x100x64", 200, 100, 64)],
     "a32x32": [("gemv_1024", 1, 1024, 1024), ("sq_256", 256, 256, 256),
-               ("odd_100x3x200", 100, 3, 200), ("tok32_768", 32, 768, 768)],
+               ("odd_100x3x200", 100, 3, 200), ("tok16_384", 16, 384, 384)],
     "a128x128": [("gemv_1024", 1, 1024, 1024), ("sq_384", 384, 384, 384),
-                 ("odd_131x257x129", 131, 257, 129), ("tall_2048x64x128", 2048, 64, 128)],
+                 ("odd_131x257x129", 131, 257, 129), ("tall_1024x64x128", 1024, 64, 128)],
     "a16x64": [("gemv_512", 1, 512, 512), ("sq_200", 200, 200, 200),
-               ("odd_33x65x17", 33, 65, 17), ("tok8_768", 8, 768, 768)],
+               ("odd_33x65x17", 33, 65, 17), ("tok8_384", 8, 384, 384)],
 }
 
 # Memory settings: (ifmap KB, filter KB, ofmap KB, ifmap bw, filter bw, ofmap bw) in words/cycle.
@@ -150,9 +150,13 @@ def run_scalesim(d, case, key):
         "t=time.perf_counter();s.run_scale(top_path=sys.argv[5]);"
         "print(json.dumps({'wall_s':time.perf_counter()-t}))"
     )
-    r = subprocess.run([sys.executable, "-c", code, os.path.join(d, "case.cfg"),
-                        os.path.join(d, "topology.csv"), os.path.join(d, "layout.csv"),
-                        case["mode"], out], capture_output=True, text=True)
+    try:
+        r = subprocess.run([sys.executable, "-c", code, os.path.join(d, "case.cfg"),
+                            os.path.join(d, "topology.csv"), os.path.join(d, "layout.csv"),
+                            case["mode"], out], capture_output=True, text=True, timeout=TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"SCALE-Sim took more than {TIMEOUT_S} s on {case['name']}; "
+                         "choose a smaller case")
     if r.returncode != 0:
         raise SystemExit(f"SCALE-Sim failed on {case['name']}:\n{r.stderr[-2000:]}")
     wall = json.loads(r.stdout.strip().splitlines()[-1])["wall_s"]
@@ -174,6 +178,9 @@ def run_xpusim(xpusim, d, case, repeat):
             wall = float(line.split("=")[1])
     return out, wall
 
+
+# SCALE-Sim's cost grows quadratically with DRAM refetches on stalling cases; keep cases small.
+TIMEOUT_S = 600
 
 REPORTS = ["COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv"]
 

@@ -17,7 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The dataflow of a systolic array.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Dataflow {
     /// Output stationary: each PE accumulates one output; A streams from the left, B from the top.

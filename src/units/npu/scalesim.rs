@@ -54,12 +54,12 @@ pub struct Arch {
     pub cols: u64,
     /// `Dataflow`.
     pub dataflow: Dataflow,
-    /// `IfmapSramSzkB` (KiB of 1-byte words).
-    pub ifmap_sram_kb: u64,
-    /// `FilterSramSzkB`.
-    pub filter_sram_kb: u64,
-    /// `OfmapSramSzkB`.
-    pub ofmap_sram_kb: u64,
+    /// IFMAP SRAM size in words (`IfmapSramSzkB` × 1024: SCALE-Sim's words are 1 byte).
+    pub ifmap_sram_words: u64,
+    /// FILTER SRAM size in words (`FilterSramSzkB` × 1024).
+    pub filter_sram_words: u64,
+    /// OFMAP SRAM size in words (`OfmapSramSzkB` × 1024).
+    pub ofmap_sram_words: u64,
     /// IFMAP DRAM fill bandwidth, words/cycle (v3 USER mode: `[layout] IfmapSRAMBankBandwidth`).
     pub ifmap_bw: u64,
     /// FILTER DRAM fill bandwidth, words/cycle (v3 USER mode: `[layout] FilterSRAMBankBandwidth`).
@@ -82,9 +82,9 @@ impl Arch {
             rows,
             cols,
             dataflow,
-            ifmap_sram_kb: 2048,
-            filter_sram_kb: 2048,
-            ofmap_sram_kb: 2048,
+            ifmap_sram_words: 2048 * 1024,
+            filter_sram_words: 2048 * 1024,
+            ofmap_sram_words: 2048 * 1024,
             ifmap_bw: 10,
             filter_bw: 10,
             ofmap_bw: 10,
@@ -495,10 +495,10 @@ impl ReadBuf {
         path: Path,
     ) -> Result<ReadBuf, Error> {
         let geom = Geom::new(map, ifmap);
-        let (kb, bw) = if ifmap {
-            (arch.ifmap_sram_kb, arch.ifmap_bw)
+        let (total, bw) = if ifmap {
+            (arch.ifmap_sram_words, arch.ifmap_bw)
         } else {
-            (arch.filter_sram_kb, arch.filter_bw)
+            (arch.filter_sram_words, arch.filter_bw)
         };
         let what = if ifmap { "IFMAP" } else { "FILTER" };
         if bw == 0 {
@@ -506,12 +506,11 @@ impl ReadBuf {
                 "{what} DRAM bandwidth must be at least 1 word/cycle"
             )));
         }
-        if kb == 0 {
+        if total < 2 {
             return Err(Error::Invalid(format!(
-                "{what} SRAM size must be at least 1 KB"
+                "{what} SRAM must hold at least 2 words"
             )));
         }
-        let total = kb * 1024;
         let active = total.div_ceil(2);
         let prefetch = total - active;
         let per_set = total.div_ceil(100);
@@ -756,12 +755,12 @@ impl WriteBuf {
                 "OFMAP DRAM bandwidth must be at least 1 word/cycle".into(),
             ));
         }
-        if arch.ofmap_sram_kb == 0 {
+        if arch.ofmap_sram_words < 2 {
             return Err(Error::Invalid(
-                "OFMAP SRAM size must be at least 1 KB".into(),
+                "OFMAP SRAM must hold at least 2 words".into(),
             ));
         }
-        let total = (arch.ofmap_sram_kb * 1024) as i64;
+        let total = arch.ofmap_sram_words as i64;
         let active = (total + 1) / 2;
         let drain = total - active;
         let bw = arch.ofmap_bw as i64;

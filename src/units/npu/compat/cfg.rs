@@ -238,9 +238,9 @@ pub fn parse(file: &str, text: &str) -> Result<ScaleSimConfig, String> {
         rows: ini.pos(ap, "ArrayHeight")?,
         cols: ini.pos(ap, "ArrayWidth")?,
         dataflow,
-        ifmap_sram_kb: ini.pos(ap, "IfmapSramSzkB")?,
-        filter_sram_kb: ini.pos(ap, "FilterSramSzkB")?,
-        ofmap_sram_kb: ini.pos(ap, "OfmapSramSzkB")?,
+        ifmap_sram_words: ini.pos(ap, "IfmapSramSzkB")? * 1024,
+        filter_sram_words: ini.pos(ap, "FilterSramSzkB")? * 1024,
+        ofmap_sram_words: ini.pos(ap, "OfmapSramSzkB")? * 1024,
         ifmap_bw,
         filter_bw,
         ofmap_bw,
@@ -289,11 +289,11 @@ mod tests {
         );
         assert_eq!(
             (
-                c.arch.ifmap_sram_kb,
-                c.arch.filter_sram_kb,
-                c.arch.ofmap_sram_kb
+                c.arch.ifmap_sram_words,
+                c.arch.filter_sram_words,
+                c.arch.ofmap_sram_words
             ),
-            (64, 32, 16)
+            (64 * 1024, 32 * 1024, 16 * 1024)
         );
     }
 
