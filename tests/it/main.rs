@@ -1,0 +1,5 @@
+//! The single integration-test binary: one module per area.
+
+mod bad_inputs;
+mod cli;
+mod common;
