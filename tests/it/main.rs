@@ -1,0 +1,6 @@
+//! The single integration-test binary: one module per area.
+
+mod bad_inputs;
+mod cli;
+mod common;
+mod determinism;
