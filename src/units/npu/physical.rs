@@ -548,4 +548,30 @@ mod tests {
         let written: u64 = s.iter().map(|x| x.write.1).sum();
         assert_eq!(written, 64 * 64 * 2);
     }
+
+    #[test]
+    fn one_event_per_fold_matches_the_pe_by_pe_reference() {
+        for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+            for r in [1u64, 2, 3, 5] {
+                for c in [1u64, 2, 4] {
+                    for t in [1u64, 2, 3, 5, 8] {
+                        for f in [1u64, 2, 3, 4] {
+                            let (m, n, k) = match df {
+                                Dataflow::Os => (r * f, c, t),
+                                Dataflow::Ws => (t, c, r * f),
+                                Dataflow::Is => (c, t, r * f),
+                            };
+                            let mut s = Vec::new();
+                            plan(&params(df, r, c, 512), m, n, k, Bases::default(), &mut s);
+                            let fast = compute_only_cycles(&s);
+                            let slow = crate::units::npu::array::simulate(
+                                df, r as usize, c as usize, t as usize, f as usize,
+                            );
+                            assert_eq!(fast, slow, "{df:?} R={r} C={c} T={t} folds={f}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
