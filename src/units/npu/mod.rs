@@ -334,8 +334,14 @@ impl Component<Msg> for NpuCore {
     }
 
     fn waiting_for(&self) -> Option<String> {
-        self.op
-            .map(|o| format!("op `{}` in progress", self.work.ops[o as usize].id))
+        self.op.map(|o| match self.cfg.timing {
+            Timing::Physical => format!(
+                "op `{}` in progress, {}",
+                self.work.ops[o as usize].id,
+                self.pipe.state()
+            ),
+            Timing::Scalesim => format!("op `{}` in progress", self.work.ops[o as usize].id),
+        })
     }
 
     fn stats(&self, s: &mut StatSet) {

@@ -333,6 +333,19 @@ impl Pipeline {
         self.done()
     }
 
+    /// A one-line description of where the pipeline is, for deadlock reports.
+    pub fn state(&self) -> String {
+        let i = self.next_compute;
+        format!(
+            "step {i} of {}: {} loaded ahead, {} reads pending, {} writes in flight, computing: {}",
+            self.steps.len(),
+            self.next_load - self.next_compute,
+            self.pending_reads.get(i).copied().unwrap_or(0),
+            self.outputs_in_flight,
+            self.computing.is_some()
+        )
+    }
+
     /// When the op started.
     pub fn started(&self) -> Tick {
         self.start
@@ -443,12 +456,16 @@ impl Pipeline {
                 self.computing = Some(i);
                 let end_cycle = cx.cycle() + c;
                 self.compute_end = cx.clock().tick_of(end_cycle);
-                cx.wake_at(end_cycle);
                 progress = true;
             }
             if !progress {
                 break;
             }
+        }
+        // At most one wake-up is pending per component and a later request does not replace
+        // an earlier one: re-arm the compute's end whenever the pipeline is looked at.
+        if self.computing.is_some() {
+            cx.wake_at_tick(self.compute_end);
         }
     }
 }
