@@ -335,3 +335,55 @@ fn shipped_npu_configs_and_traces_run() {
         assert!(o.status.success(), "{cfg} {trace}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn converted_scalesim_inputs_run_with_scalesims_cycles() {
+    // Reference case a32x32_os_ideal__multi (three GEMM layers), rebuilt from its values.
+    let refs: Vec<RefRow> = ref_rows()
+        .into_iter()
+        .filter(|r| r.case.starts_with("a32x32_os_ideal__multi "))
+        .collect();
+    assert_eq!(refs.len(), 3);
+    let t = tmpdir();
+    let cfg = t.path().join("multi.cfg");
+    let topo = t.path().join("multi.csv");
+    let text = read(&root().join("traces/npu/scalesim/scale.cfg"))
+        .replace("run_name = scale_sample", "run_name = multi")
+        .replace("SramSzkB:    64", "SramSzkB:    2048")
+        .replace("SramSzkB:   64", "SramSzkB:   2048");
+    std::fs::write(&cfg, text).unwrap();
+    let mut csv = String::from("Layer, M, N, K,\n");
+    for r in &refs {
+        csv.push_str(&format!(
+            "l, {}, {}, {},\n",
+            r.layer.m(),
+            r.layer.n(),
+            r.layer.k()
+        ));
+    }
+    std::fs::write(&topo, csv).unwrap();
+    let out = t.path().join("conv");
+    let o = xpusim(&[
+        "scalesim",
+        "--cfg",
+        cfg.to_str().unwrap(),
+        "--topology",
+        topo.to_str().unwrap(),
+        "--convert",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let res = run(
+        &read(&out.join("multi.toml")),
+        &read(&out.join("multi.xtr")),
+    );
+    for (rec, r) in res.records.iter().zip(&refs) {
+        let incl: u64 = r.values[0].parse().unwrap();
+        assert_eq!(
+            (rec.report.end.0 - rec.report.start.0) / 1_000_000,
+            incl + 1,
+            "{}",
+            r.case
+        );
+    }
+}

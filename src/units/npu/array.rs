@@ -30,6 +30,7 @@ pub fn simulate(df: Dataflow, r: usize, c: usize, t: usize, folds: usize) -> u64
 }
 
 /// WS/IS: `mac[i][j]` holds the cycle of the latest MAC of PE `(i, j)`.
+#[allow(clippy::needless_range_loop)] // PE grids read best with explicit (i, j) indices
 fn stationary(r: usize, c: usize, t: usize, folds: usize) -> u64 {
     let mut last = vec![vec![-1i64; c]; r]; // last MAC cycle per PE
     let mut first_of_fold = vec![0i64; c]; // cycle PE(0, j) ran the previous fold's first MAC
@@ -65,19 +66,16 @@ fn stationary(r: usize, c: usize, t: usize, folds: usize) -> u64 {
                 }
             }
             if v == 0 {
-                for j in 0..c {
-                    first_of_fold[j] = cur[0][j];
-                }
+                first_of_fold.copy_from_slice(&cur[0]);
             }
-            for j in 0..c {
-                end = end.max(cur[r - 1][j]);
-            }
+            end = cur[r - 1].iter().fold(end, |e, &x| e.max(x));
         }
     }
     (end + 1) as u64
 }
 
 /// OS: per PE accumulation, per column output writes.
+#[allow(clippy::needless_range_loop)] // PE grids read best with explicit (i, j) indices
 fn os(r: usize, c: usize, t: usize, folds: usize) -> u64 {
     let mut last = vec![vec![-1i64; c]; r];
     let mut inject_row = vec![-1i64; r];

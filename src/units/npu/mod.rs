@@ -252,6 +252,18 @@ impl NpuCore {
         self.bytes_written += rep.bytes_written;
     }
 
+    /// A memory response. In `scalesim` mode the traffic is only accounted (its timing is
+    /// SCALE-Sim's), so responses are ignored.
+    fn on_mem_resp(&mut self, id: u64, cx: &mut Ctx<'_, Msg>) {
+        if self.cfg.timing == Timing::Physical
+            && self.op.is_some()
+            && self.pipe.owns(id)
+            && self.pipe.on_resp(id, cx)
+        {
+            self.finish_physical(cx);
+        }
+    }
+
     fn finish_physical(&mut self, cx: &mut Ctx<'_, Msg>) {
         let Some(op) = self.op.take() else { return };
         let start = self.pipe.started();
@@ -296,16 +308,7 @@ impl Component<Msg> for NpuCore {
                     Timing::Scalesim => self.start_scalesim(op, cx),
                 }
             }
-            (MEM, Msg::MemResp(r)) => {
-                if self.cfg.timing == Timing::Physical
-                    && self.op.is_some()
-                    && self.pipe.owns(r.id)
-                    && self.pipe.on_resp(r.id, cx)
-                {
-                    self.finish_physical(cx);
-                }
-                // scalesim mode: the traffic is accounted, its timing is SCALE-Sim's.
-            }
+            (MEM, Msg::MemResp(r)) => self.on_mem_resp(r.id, cx),
             _ => {}
         }
     }
