@@ -146,6 +146,15 @@ impl NpuConfig {
                 format!("{w}: expected 1 to 16 bytes per word"),
             ));
         }
+        if self.timing == Timing::Scalesim && self.arrays_per_core != 1 {
+            out.push(Issue::new(
+                &format!("{path}.arrays_per_core"),
+                format!(
+                    "{}: expected 1 with timing = \"scalesim\" (SCALE-Sim models one array)",
+                    self.arrays_per_core
+                ),
+            ));
+        }
         // Physical mode: a fold's stationary tile and one streamed vector per array must fit
         // in half of each SRAM, or no tile schedule exists.
         if self.timing == Timing::Physical {
@@ -179,5 +188,40 @@ impl NpuConfig {
     /// Peak MACs per cycle of one core.
     pub fn peak_macs_per_cycle(&self) -> f64 {
         (self.rows as u64 * self.cols as u64 * self.arrays_per_core as u64) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_names_the_key_and_the_expectation() {
+        let mut out = Vec::new();
+        let c = NpuConfig {
+            timing: Timing::Scalesim,
+            arrays_per_core: 2,
+            ..Default::default()
+        };
+        c.validate("npu", &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path, "npu.arrays_per_core");
+        assert!(out[0].msg.contains("expected 1"), "{}", out[0].msg);
+
+        let mut out = Vec::new();
+        let c = NpuConfig {
+            filter_sram_kib: 8,
+            ..Default::default()
+        };
+        c.validate("npu", &mut out);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].path, "npu.filter_sram_kib");
+        assert!(
+            out[0].msg.contains("expected at least 128 KiB"),
+            "{}",
+            out[0].msg
+        );
+        NpuConfig::default().validate("npu", &mut out);
+        assert_eq!(out.len(), 1);
     }
 }
