@@ -66,6 +66,19 @@ def cases():
                         mode="conv", layers=conv))
     out.append(dict(name="a8x8_ws_sram8k_bw2__conv", rows=8, cols=8, df="ws", mem=MEMS["sram8k_bw2"],
                     mode="conv", layers=conv[:2]))
+    # InterfaceBandwidth = CALC (SCALE-Sim's default sample config): bandwidth estimation with
+    # small SRAMs so that the estimator's windows move many times.
+    calc = [("a8x8", "sq_64", 64, 64, 64), ("a8x8", "mid_200x100x64", 200, 100, 64),
+            ("a32x32", "tok16_384", 16, 384, 384), ("a16x64", "odd_70x90x50", 70, 90, 50),
+            ("a128x128", "tall_1024x64x128", 1024, 64, 128)]
+    for arr, gname, m, n, k in calc:
+        r, c = ARRAYS[arr]
+        for df in ("os", "ws", "is"):
+            out.append(dict(name=f"{arr}_{df}_calc_sram8k__{gname}", rows=r, cols=c, df=df,
+                            mem=(8, 8, 8, 10, 10, 10), mode="gemm", layers=[(gname, m, n, k)],
+                            calc=True))
+    out.append(dict(name="a16x64_ws_calc_sram8k__conv", rows=16, cols=64, df="ws",
+                    mem=(8, 8, 8, 10, 10, 10), mode="conv", layers=conv, calc=True))
     return out
 
 
@@ -107,7 +120,7 @@ BlockSize : 8
 RandomNumberGeneratorSeed : 40
 
 [run_presets]
-InterfaceBandwidth: USER
+InterfaceBandwidth: {'CALC' if case.get('calc') else 'USER'}
 UseRamulatorTrace: False
 """
 
@@ -309,13 +322,13 @@ def write_refs(path, results):
         reps = [read_report(os.path.join(ss_dir, r)) for r in REPORTS]
         if header is None:
             header = ["case", "layer", "rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb",
-                      "ifmap_bw", "filter_bw", "ofmap_bw", "mode", "dims"]
+                      "ifmap_bw", "filter_bw", "ofmap_bw", "mode", "interface", "dims"]
             for rep in reps:
                 header += [h for h in rep[0][1:] if h != ""]
         for li in range(len(reps[0]) - 1):
             dims = " ".join(str(x) for x in case["layers"][li][1:])
             row = [case["name"], str(li), str(case["rows"]), str(case["cols"]), case["df"]]
-            row += [str(x) for x in case["mem"]] + [case["mode"], dims]
+            row += [str(x) for x in case["mem"]] + [case["mode"], "CALC" if case.get("calc") else "USER", dims]
             for rep in reps:
                 row += [v for h, v in zip(rep[0][1:], rep[li + 1][1:]) if h != ""]
             rows.append(row)

@@ -27,7 +27,7 @@ fn ref_rows() -> Vec<RefRow> {
         }
         let f: Vec<&str> = line.split(',').collect();
         let n = |i: usize| f[i].parse::<u64>().unwrap();
-        let dims: Vec<u64> = f[12].split(' ').map(|x| x.parse().unwrap()).collect();
+        let dims: Vec<u64> = f[13].split(' ').map(|x| x.parse().unwrap()).collect();
         let layer = if f[11] == "gemm" {
             Layer::gemm("l", dims[0], dims[1], dims[2])
         } else {
@@ -58,9 +58,10 @@ fn ref_rows() -> Vec<RefRow> {
                 ifmap_offset: 0,
                 filter_offset: 10_000_000,
                 ofmap_offset: 20_000_000,
+                calc: f[12] == "CALC",
             },
             layer,
-            values: f[13..].iter().map(|s| s.to_string()).collect(),
+            values: f[14..].iter().map(|s| s.to_string()).collect(),
         });
     }
     rows

@@ -170,6 +170,7 @@ impl NpuCore {
             ifmap_offset: 0,
             filter_offset: 10_000_000,
             ofmap_offset: 20_000_000,
+            calc: false,
         };
         let layer = scalesim::Layer::gemm(&self.work.ops[op as usize].id, m, n, k);
         let r = match scalesim::simulate(&arch, &layer) {

@@ -72,6 +72,10 @@ pub struct Arch {
     pub filter_offset: i64,
     /// `OfmapOffset`.
     pub ofmap_offset: i64,
+    /// `[run_presets] InterfaceBandwidth = CALC`: reads never stall and the DRAM bandwidth each
+    /// operand needed is estimated (the `*_bw` fields are then unused; IFMAP/FILTER fills are
+    /// sized at 10 words/cycle and the OFMAP drains at `ArrayWidth` words/cycle, as SCALE-Sim).
+    pub calc: bool,
 }
 
 impl Arch {
@@ -91,6 +95,7 @@ impl Arch {
             ifmap_offset: 0,
             filter_offset: 10_000_000,
             ofmap_offset: 20_000_000,
+            calc: false,
         }
     }
 }
@@ -750,20 +755,25 @@ struct WriteBuf {
 
 impl WriteBuf {
     fn new(arch: &Arch) -> Result<WriteBuf, Error> {
-        if arch.ofmap_bw == 0 {
+        let bw = if arch.calc { arch.cols } else { arch.ofmap_bw };
+        Self::sized(arch.ofmap_sram_words, bw)
+    }
+
+    fn sized(words: u64, bw: u64) -> Result<WriteBuf, Error> {
+        if bw == 0 {
             return Err(Error::Invalid(
                 "OFMAP DRAM bandwidth must be at least 1 word/cycle".into(),
             ));
         }
-        if arch.ofmap_sram_words < 2 {
+        if words < 2 {
             return Err(Error::Invalid(
                 "OFMAP SRAM must hold at least 2 words".into(),
             ));
         }
-        let total = arch.ofmap_sram_words as i64;
+        let total = words as i64;
         let active = (total + 1) / 2;
         let drain = total - active;
-        let bw = arch.ofmap_bw as i64;
+        let bw = bw as i64;
         Ok(WriteBuf {
             total,
             active,
@@ -956,6 +966,17 @@ pub fn run(arch: &Arch, layer: &Layer, path: Path) -> Result<Report, Error> {
         }
     }
 
+    if arch.calc {
+        let m = Metrics {
+            map_eff_sum,
+            util_sum,
+            if_reads,
+            fl_reads,
+            of_writes,
+        };
+        return run_calc(arch, layer, &map, m);
+    }
+
     let mut ibuf = ReadBuf::new(arch, &map, layer, true, path)?;
     let mut fbuf = ReadBuf::new(arch, &map, layer, false, path)?;
     let mut obuf = WriteBuf::new(arch)?;
@@ -1039,19 +1060,60 @@ pub fn run(arch: &Arch, layer: &Layer, path: Path) -> Result<Report, Error> {
     }
     obuf.flush(last_out);
 
-    let total_cycles = last_out;
     let dram_i = (ibuf.dram_start, ibuf.last_prefetch, ibuf.accesses);
     let dram_f = (fbuf.dram_start, fbuf.last_prefetch, fbuf.accesses);
+    let m = Metrics {
+        map_eff_sum,
+        util_sum,
+        if_reads,
+        fl_reads,
+        of_writes,
+    };
+    Ok(report(
+        &map,
+        &m,
+        last_out,
+        stall,
+        [span_i, span_f, span_o],
+        [dram_i, dram_f],
+        &obuf,
+    ))
+}
+
+/// Per-fold sums and SRAM access counts.
+struct Metrics {
+    map_eff_sum: f64,
+    util_sum: f64,
+    if_reads: u64,
+    fl_reads: u64,
+    of_writes: u64,
+}
+
+/// Assemble SCALE-Sim's report values.
+fn report(
+    map: &Mapping,
+    m: &Metrics,
+    total_cycles: i64,
+    stall: i64,
+    spans: [Span; 3],
+    dram_rd: [(i64, i64, u64); 2],
+    obuf: &WriteBuf,
+) -> Report {
+    let [span_i, span_f, span_o] = spans;
+    let [dram_i, dram_f] = dram_rd;
+    let folds = map.folds();
+    let pe = (map.rows * map.cols) as f64;
+    let (if_reads, fl_reads, of_writes) = (m.if_reads, m.fl_reads, m.of_writes);
     let dram_o = (obuf.dram_start.unwrap_or(0), obuf.dram_stop, obuf.accesses);
     let tc = total_cycles as f64;
     let bw = |words: u64, a: i64, b: i64| words as f64 / ((b - a) as f64 + 1.0);
-    Ok(Report {
+    Report {
         total_cycles_incl_prefetch: dram_o.1 - dram_i.0.min(dram_f.0),
         total_cycles,
         stall_cycles: stall,
         overall_util: (map.macs() as f64 * 100.0) / (total_cycles as f64 * pe),
-        mapping_efficiency: map_eff_sum / folds as f64 * 100.0,
-        compute_util: util_sum / folds as f64 * 100.0,
+        mapping_efficiency: m.map_eff_sum / folds as f64 * 100.0,
+        compute_util: m.util_sum / folds as f64 * 100.0,
         avg_ifmap_sram_bw: if_reads as f64 / tc,
         avg_filter_sram_bw: fl_reads as f64 / tc,
         avg_ofmap_sram_bw: of_writes as f64 / tc,
@@ -1076,6 +1138,241 @@ pub fn run(arch: &Arch, layer: &Layer, path: Path) -> Result<Report, Error> {
         dram_ofmap_start: dram_o.0,
         dram_ofmap_stop: dram_o.1,
         dram_ofmap_writes: dram_o.2,
-        rows,
-    })
+        rows: map.folds() * map.serial_fold_cycles(),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// CALC mode: bandwidth estimation.
+// ------------------------------------------------------------------------------------------
+
+/// SCALE-Sim's read buffer in `CALC` mode: every read hits; addresses are grouped, in the order
+/// they are first demanded, into sets of `floor(words/100)`; when the sets demanded since the
+/// last estimate fill the active half (50 sets), the next 50 are "prefetched" over the cycles
+/// the previous 50 took to consume, at the bandwidth that needs (the first 50 at 10 words/cycle,
+/// ending 2 cycles before the first demand). An address demanded again after its set left the
+/// window joins a new set and is fetched again.
+struct EstBuf {
+    items: u64,
+    /// Latest set holding each address (`u32::MAX`: none).
+    last_set: Vec<u32>,
+    cur_id: u64,
+    elems_cur: u64,
+    read_start: u64,
+    read_end: u64,
+    pre_start: u64,
+    pre_end: u64,
+    last_start: i64,
+    last_end: i64,
+    first_req: i64,
+    first_seen: bool,
+    active_done: bool,
+    /// Sizes of the sets made so far (only the last can be partial).
+    sizes: Vec<u64>,
+    accesses: u64,
+    trace_first: Option<i64>,
+    trace_last: i64,
+}
+
+const EST_SETS: u64 = 50;
+const EST_DEFAULT_BW: u64 = 10;
+
+impl EstBuf {
+    fn new(words: u64, space: u64, what: &str) -> Result<EstBuf, Error> {
+        let items = words / 100;
+        if items == 0 {
+            return Err(Error::Invalid(format!(
+                "{what} SRAM of {words} words is too small for CALC mode (SCALE-Sim needs at least 100)"
+            )));
+        }
+        Ok(EstBuf {
+            items,
+            last_set: vec![u32::MAX; space as usize],
+            cur_id: 0,
+            elems_cur: 0,
+            read_start: 0,
+            read_end: EST_SETS - 1,
+            pre_start: 0,
+            pre_end: 0,
+            last_start: -2,
+            last_end: -1,
+            first_req: 0,
+            first_seen: false,
+            active_done: false,
+            sizes: Vec::new(),
+            accesses: 0,
+            trace_first: None,
+            trace_last: 0,
+        })
+    }
+
+    fn see_row(&mut self, cycle: i64) {
+        if !self.first_seen {
+            self.first_req = cycle;
+            self.first_seen = true;
+        }
+    }
+
+    /// Estimate-fetch sets `a..=b` over `[last_start, last_end]` at `bw` words/cycle.
+    fn prefetch(&mut self, a: u64, b: u64, bw: u64) -> Result<(), Error> {
+        let words: u64 = (a..=b)
+            .map(|i| self.sizes.get(i as usize).copied().unwrap_or(0))
+            .sum();
+        self.accesses += words;
+        let cycles = self.last_end - self.last_start + 1;
+        if cycles <= 0 || (cycles as u64) * bw < words {
+            return Err(Error::Invalid(
+                "SCALE-Sim's CALC bandwidth estimate breaks down on this layer (sets completed \
+                 faster than one per cycle); SCALE-Sim itself fails here"
+                    .into(),
+            ));
+        }
+        if self.trace_first.is_none() {
+            self.trace_first = Some(self.last_start + 1);
+        }
+        self.trace_last = self.last_end + 1;
+        Ok(())
+    }
+
+    fn demand(&mut self, cycle: i64, addr: u64) -> Result<(), Error> {
+        let s = self.last_set[addr as usize];
+        let end = self.cur_id.min(self.read_end + 1);
+        if s != u32::MAX && (s as u64) >= self.read_start && (s as u64) < end {
+            return Ok(()); // hit in the active window
+        }
+        if s != u32::MAX && s as u64 == self.cur_id {
+            return Ok(()); // already in the set being built
+        }
+        self.last_set[addr as usize] = self.cur_id as u32;
+        self.elems_cur += 1;
+        if self.elems_cur == self.items {
+            self.sizes.push(self.elems_cur);
+            self.elems_cur = 0;
+            self.cur_id += 1;
+            if self.cur_id == self.read_end + 1 {
+                if !self.active_done {
+                    // The first 50 sets, at the default bandwidth, ending 2 cycles before the
+                    // first demand (read latency 1).
+                    self.last_end = self.first_req - 2;
+                    let cycles = (EST_SETS * self.items).div_ceil(EST_DEFAULT_BW) as i64;
+                    self.last_start = self.last_end - cycles + 1;
+                    self.prefetch(0, EST_SETS - 1, EST_DEFAULT_BW)?;
+                    self.pre_start = self.read_end + 1;
+                    self.pre_end = self.pre_start + EST_SETS - 1;
+                    self.active_done = true;
+                } else {
+                    let cycles = self.last_end - self.last_start + 1;
+                    if cycles <= 0 {
+                        return Err(Error::Invalid(
+                            "SCALE-Sim's CALC bandwidth estimate divides by zero on this layer"
+                                .into(),
+                        ));
+                    }
+                    let bw = (EST_SETS * self.items).div_ceil(cycles as u64);
+                    self.prefetch(self.pre_start, self.pre_end, bw)?;
+                    self.pre_start += EST_SETS;
+                    self.pre_end += EST_SETS;
+                }
+                self.read_start += EST_SETS;
+                self.read_end += EST_SETS;
+                self.last_start = self.last_end + 1;
+                self.last_end = cycle;
+            }
+        }
+        Ok(())
+    }
+
+    /// Estimate the fetch of everything not yet estimated, after the last row.
+    fn complete(&mut self) -> Result<(), Error> {
+        if self.elems_cur > 0 {
+            self.sizes.push(self.elems_cur);
+        } else {
+            self.cur_id = self.cur_id.wrapping_sub(1);
+        }
+        if !self.active_done {
+            self.last_end = -2;
+            let sets = self.cur_id.wrapping_add(1);
+            let cycles = (sets * self.items).div_ceil(EST_DEFAULT_BW) as i64;
+            self.last_start = self.last_end - cycles + 1;
+            if sets > 0 {
+                self.prefetch(0, sets - 1, EST_DEFAULT_BW)?;
+            }
+            self.active_done = true;
+        } else {
+            let sets = self.cur_id as i64 - self.pre_start as i64 + 1;
+            let cycles = self.last_end - self.last_start + 1;
+            if sets <= 0 || cycles <= 0 {
+                return Err(Error::Invalid(
+                    "SCALE-Sim's CALC bandwidth estimate has no data for its last window on this layer"
+                        .into(),
+                ));
+            }
+            let bw = (sets as u64 * self.items).div_ceil(cycles as u64);
+            self.prefetch(self.pre_start, self.cur_id, bw)?;
+        }
+        Ok(())
+    }
+}
+
+/// `CALC` mode: no read stalls; OFMAP as in `USER` mode with an `ArrayWidth` drain.
+fn run_calc(arch: &Arch, layer: &Layer, map: &Mapping, m: Metrics) -> Result<Report, Error> {
+    let gi = Geom::new(map, true);
+    let gf = Geom::new(map, false);
+    let mut ie = EstBuf::new(
+        arch.ifmap_sram_words,
+        layer.ifmap_h * layer.ifmap_w * layer.channels,
+        "IFMAP",
+    )?;
+    let mut fe = EstBuf::new(arch.filter_sram_words, layer.k() * layer.n(), "FILTER")?;
+    let mut obuf = WriteBuf::new(arch)?;
+    let (mut span_i, mut span_f, mut span_o) = (Span::default(), Span::default(), Span::default());
+    let (mut stall, mut last_out, mut row) = (0i64, 0i64, 0i64);
+    let fold_rows = map.serial_fold_cycles();
+    for i in 0..map.folds() {
+        let f = map.fold(i);
+        for x in 0..fold_rows {
+            let cycle = row + stall;
+            for (g, est, span) in [(&gi, &mut ie, &mut span_i), (&gf, &mut fe, &mut span_f)] {
+                if let Some(seg) = g.segment(map, &f, x) {
+                    let mut any = false;
+                    for c in seg.c_lo..=seg.c_hi {
+                        if let Some(a) = g.addr(layer, seg.row(c), c) {
+                            if !any {
+                                est.see_row(cycle);
+                                any = true;
+                            }
+                            est.demand(cycle, a)?;
+                        }
+                    }
+                    if any {
+                        span.see(cycle + 1);
+                    }
+                }
+            }
+            let cnt = ofmap_count(map, &f, x);
+            let out = if cnt > 0 {
+                let o = obuf.service(cnt, cycle, false);
+                span_o.see(o);
+                o
+            } else {
+                cycle
+            };
+            last_out = out;
+            stall += out - cycle;
+            row += 1;
+        }
+    }
+    ie.complete()?;
+    fe.complete()?;
+    obuf.flush(last_out);
+    let d = |e: &EstBuf| (e.trace_first.unwrap_or(0), e.trace_last, e.accesses);
+    Ok(report(
+        map,
+        &m,
+        last_out,
+        stall,
+        [span_i, span_f, span_o],
+        [d(&ie), d(&fe)],
+        &obuf,
+    ))
 }

@@ -2,10 +2,11 @@
 //! `key = value` or `key: value`, keys case-insensitive, `#`/`;` comment lines).
 //!
 //! SCALE-Sim 3.0.0 keys that change timing are read; the others are accepted and ignored
-//! (`MemoryBanks`, `ReadRequestBuffer`, `WriteRequestBuffer`, bank counts and ports). Features
-//! xpusim does not reproduce (custom layouts, sparsity, Ramulator latency replay, `CALC`
-//! bandwidth estimation) are rejected with an error naming the key rather than silently
-//! simulated differently. A v2 file (no `[layout]` section) is accepted with `Bandwidth` used
+//! (`MemoryBanks`, `ReadRequestBuffer`, `WriteRequestBuffer`, bank counts and ports). Both
+//! `InterfaceBandwidth` modes are modelled (`USER` and `CALC`). Features xpusim does not
+//! reproduce (custom layouts, sparsity, Ramulator latency replay) are rejected with an error
+//! naming the key rather than silently simulated differently. A v2 file (no `[layout]`
+//! section) is accepted with `Bandwidth` used
 //! for all three operands, as SCALE-Sim v2 did.
 
 use crate::units::npu::mapping::Dataflow;
@@ -150,20 +151,15 @@ pub fn parse(file: &str, text: &str) -> Result<ScaleSimConfig, String> {
     let ap = "architecture_presets";
 
     let (mode, ml) = ini.get("run_presets", "InterfaceBandwidth")?;
-    match mode.trim() {
-        "USER" => {}
-        "CALC" => {
-            return Err(format!(
-                "{file}:{ml}: `[run_presets] InterfaceBandwidth = CALC` (bandwidth estimation) is not \
-                 modelled by xpusim; use USER with explicit bandwidths"
-            ));
-        }
+    let calc = match mode.trim() {
+        "USER" => false,
+        "CALC" => true,
         other => {
             return Err(format!(
                 "{file}:{ml}: `[run_presets] InterfaceBandwidth` must be USER or CALC, found `{other}`"
             ));
         }
-    }
+    };
     if let Some((v, l)) = ini.opt("run_presets", "UseRamulatorTrace")
         && v.trim() == "True"
     {
@@ -183,14 +179,24 @@ pub fn parse(file: &str, text: &str) -> Result<ScaleSimConfig, String> {
     let dataflow = Dataflow::parse(df).ok_or_else(|| {
         format!("{file}:{dl}: `[{ap}] Dataflow` must be one of os, ws, is, found `{df}`")
     })?;
-    let (bws, bl) = ini.get(ap, "Bandwidth")?;
-    let bw0 = bws.split(',').next().unwrap_or("").trim();
-    let ofmap_bw: u64 = match bw0.parse::<u64>() {
-        Ok(v) if v >= 1 => v,
-        _ => {
-            return Err(format!(
-                "{file}:{bl}: `[{ap}] Bandwidth` must start with a positive integer (words/cycle), found `{bws}`"
-            ));
+    // CALC mode never reads `Bandwidth` (SCALE-Sim drains the OFMAP at ArrayWidth words/cycle).
+    let ofmap_bw: u64 = match (ini.opt(ap, "Bandwidth"), calc) {
+        (None, true) => 10,
+        (_, true) => 10,
+        (None, false) => {
+            ini.get(ap, "Bandwidth")?;
+            unreachable!()
+        }
+        (Some((bws, bl)), false) => {
+            let bw0 = bws.split(',').next().unwrap_or("").trim();
+            match bw0.parse::<u64>() {
+                Ok(v) if v >= 1 => v,
+                _ => {
+                    return Err(format!(
+                        "{file}:{bl}: `[{ap}] Bandwidth` must start with a positive integer (words/cycle), found `{bws}`"
+                    ));
+                }
+            }
         }
     };
     let (ifmap_bw, filter_bw) = if ini.sections.contains_key("layout") {
@@ -247,6 +253,7 @@ pub fn parse(file: &str, text: &str) -> Result<ScaleSimConfig, String> {
         ifmap_offset: offset("IfmapOffset", 0)?,
         filter_offset: offset("FilterOffset", 10_000_000)?,
         ofmap_offset: offset("OfmapOffset", 20_000_000)?,
+        calc,
     };
     Ok(ScaleSimConfig {
         run_name,
@@ -307,7 +314,7 @@ mod tests {
         );
         let e = parse("x.cfg", &V3.replace("ArrayWidth:     16\n", "")).unwrap_err();
         assert!(e.contains("has no key `ArrayWidth`"), "{e}");
-        let e = parse("x.cfg", &V3.replace("USER", "CALC")).unwrap_err();
-        assert!(e.contains("InterfaceBandwidth = CALC"), "{e}");
+        let c = parse("x.cfg", &V3.replace("USER", "CALC")).unwrap();
+        assert!(c.arch.calc);
     }
 }
