@@ -24,6 +24,11 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q scalesim==3.0.0 numpy==1.26.4 pandas==2.2.3
 fi
 (cd "$ROOT" && cargo build --release -q)
+FRESH=--fresh
+ARGS=()
+for a in "$@"; do
+  if [ "$a" = "--cached" ]; then FRESH=""; else ARGS+=("$a"); fi
+done
 bin="$ROOT/target/release/xpusim"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -40,10 +45,5 @@ print(f"{sys.argv[2]:<52} {m['simulated_cycles']:>14} {m['events']:>10} {m['wall
 PY
 done
 echo
-FRESH=--fresh
-ARGS=()
-for a in "$@"; do
-  if [ "$a" = "--cached" ]; then FRESH=""; else ARGS+=("$a"); fi
-done
 "$VENV/bin/python" "$ROOT/scripts/scalesim_cases.py" --work "$WORK" \
   --xpusim "$ROOT/target/release/xpusim" --bench --repeat 20 $FRESH "${ARGS[@]}"

@@ -390,6 +390,48 @@ impl Geom {
         }
     }
 
+    /// Call `f` with the address of every demanded word of `seg` (padding and out-of-input
+    /// taps skipped), in column order, without a division per word.
+    fn for_each_addr(&self, layer: &Layer, seg: &Seg, mut f: impl FnMut(u64)) {
+        let gemm = layer.ofmap_w() == 1
+            && layer.filt_h == 1
+            && layer.channels == 1
+            && layer.filt_w == layer.ifmap_w
+            && layer.stride_h == 1;
+        if !gemm && self.is_ifmap {
+            for c in seg.c_lo..=seg.c_hi {
+                if let Some(a) = self.addr(layer, seg.row(c), c) {
+                    f(a);
+                }
+            }
+            return;
+        }
+        let k = layer.k();
+        let row0 = seg.row(seg.c_lo);
+        let (mut block, mut inner) = (row0 / self.block_h, row0 % self.block_h);
+        for c in seg.c_lo..=seg.c_hi {
+            let spatial = block * self.width + c;
+            if spatial < self.extent {
+                // IFMAP (i, j) -> i·K + j and FILTER (k, n) -> n·K + k, which with the
+                // operand's (spatial, inner) roles is `first·K + second` for both.
+                let (first, second) = if self.swap {
+                    (inner, spatial)
+                } else {
+                    (spatial, inner)
+                };
+                f(first * k + second);
+            }
+            if seg.diag && c < seg.c_hi {
+                if inner == 0 {
+                    block -= 1;
+                    inner = self.block_h - 1;
+                } else {
+                    inner -= 1;
+                }
+            }
+        }
+    }
+
     /// The demanded piece of `P` at fold row `x`: `(c_lo, c_hi)` inclusive and a closure-free
     /// description: element for column `c` is `P[row_of(c)][c]`. Returns `None` if idle.
     fn segment(&self, map: &Mapping, f: &Fold, x: u64) -> Option<Seg> {
@@ -680,6 +722,9 @@ impl ReadBuf {
                         unreachable!()
                     };
                     let (s0, s1) = (start[a as usize] as usize, start[a as usize + 1] as usize);
+                    if sets[s0..s1].iter().any(|&s| self.in_window(s as u64)) {
+                        continue; // a hit: nothing moves
+                    }
                     let list: Vec<u32> = sets[s0..s1].to_vec();
                     self.demand_any(&list, cycle, &mut offset)?;
                 }
@@ -1335,14 +1380,20 @@ fn run_calc(arch: &Arch, layer: &Layer, map: &Mapping, m: Metrics) -> Result<Rep
             for (g, est, span) in [(&gi, &mut ie, &mut span_i), (&gf, &mut fe, &mut span_f)] {
                 if let Some(seg) = g.segment(map, &f, x) {
                     let mut any = false;
-                    for c in seg.c_lo..=seg.c_hi {
-                        if let Some(a) = g.addr(layer, seg.row(c), c) {
-                            if !any {
-                                est.see_row(cycle);
-                                any = true;
-                            }
-                            est.demand(cycle, a)?;
+                    let mut err = None;
+                    g.for_each_addr(layer, &seg, |a| {
+                        if !any {
+                            est.see_row(cycle);
+                            any = true;
                         }
+                        if err.is_none()
+                            && let Err(e) = est.demand(cycle, a)
+                        {
+                            err = Some(e);
+                        }
+                    });
+                    if let Some(e) = err {
+                        return Err(e);
                     }
                     if any {
                         span.see(cycle + 1);
