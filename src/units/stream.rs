@@ -198,5 +198,11 @@ impl Streamer {
                 break;
             }
         }
+        // Re-arm the compute-end wake-up: a response handled in the same tick as an
+        // earlier wake-up may have started this compute, and the engine keeps only the
+        // earliest pending wake-up, so the request made when it started can be lost.
+        if self.computing.is_some() && self.compute_end > cx.now() {
+            cx.wake_at_tick(self.compute_end);
+        }
     }
 }
