@@ -362,7 +362,8 @@ impl Component<Msg> for LutUnit {
                 }
             }
             (MEM, Msg::MemResp(r)) if self.op.is_some() && self.stream.owns(r.id) => {
-                if self.stream.on_resp(r.id, cx) {
+                let done = self.stream.on_resp(r.id, cx);
+                if done {
                     self.advance(cx);
                 }
             }
