@@ -198,9 +198,9 @@ impl Streamer {
                 break;
             }
         }
-        // Re-arm the compute-end wake-up: a response handled in the same tick as an
-        // earlier wake-up may have started this compute, and the engine keeps only the
-        // earliest pending wake-up, so the request made when it started can be lost.
+        // Re-arm the compute-end wake-up: a compute started while an earlier wake-up was
+        // pending did not register its own (the engine keeps only the earliest), and the
+        // contract is that a woken component asks again for what it still needs.
         if self.computing.is_some() && self.compute_end > cx.now() {
             cx.wake_at_tick(self.compute_end);
         }
