@@ -455,3 +455,23 @@ fn lut_runs_are_deterministic() {
         assert_eq!(read(&a.dir.join(f)), read(&b.dir.join(f)), "{f}");
     }
 }
+
+/// The authors' Accel-Sim flow models an INT2 GEMM on LUT-4X as the FP16 GEMM with N / 8
+/// and every HMMA duplicated 8 / 4 = 2 times: a quarter of the FP16 tensor cores' work.
+/// On a compute-bound GEMM the model's LUT-4X compute time at W = 2 is a quarter of the
+/// FP16 tensor cores' (within wave and tile rounding).
+#[test]
+fn accel_sim_trace_transform_equivalence() {
+    let fp16 = run(
+        "configs/mac-fp16-tensor-core.toml",
+        "xpusim-trace 1\ngemm id=g m=4096 n=27648 k=5120 dtype=fp16\n",
+        &[],
+    );
+    let lut = run(
+        "configs/lut-tensor-core.toml",
+        "xpusim-trace 1\ngemm id=g m=4096 n=27648 k=5120 dtype=fp16 wbits=2\n",
+        &["lut.datapath.precompute=none"],
+    );
+    let ratio = fp16.op("g", "compute_cycles") / lut.op("g", "compute_cycles");
+    assert!(near(ratio, 4.0, 0.03), "{ratio}");
+}

@@ -14,13 +14,14 @@
 //!   last bit-plane (1 for the single-stage RTL, 2 for the two-stage one).
 //! - Throughput is M x N x K / W MAC-equivalents per cycle: 512 / W for M2N64K4.
 //!
-//! A tensor core drives `arrays_per_tc` arrays with one instruction: the M tables are
-//! broadcast to every array and each array takes its own N weight columns, so the TC-level
-//! instruction covers M x (arrays x N) x K. Its operands come from the register file:
-//! tables `M x depth x entry bits`, weights `arrays x K x N x W` bits, and, unless the
-//! accumulators are stationary, `arrays x M x N` accumulators read and written. An
-//! instruction takes `max(W, read bytes / read bandwidth, write bytes / write bandwidth)`
-//! cycles, so a narrow register file shows up as stall cycles.
+//! A tensor core holds `arrays_per_tc` arrays, each running its own LMMAs. Their operands
+//! come from the tensor core's register file: per LMMA the tables (`M x depth x entry
+//! bits`, read once for all the arrays that work on the same rows), the weights
+//! (`K x N x W` bits), and, unless the accumulators are stationary, the `M x N`
+//! accumulators read and written. Every array issues an LMMA every
+//! `max(W, read bytes / read bandwidth, write bytes / write bandwidth)` cycles
+//! ([`issue_cycles`], applied in [`super::OpModel::issue`]), so a narrow register file
+//! shows up as stall cycles.
 
 use super::config::{LutArrayConfig, TableKind};
 
@@ -87,7 +88,7 @@ impl LutArray {
     }
 }
 
-/// A tensor-core LMMA over `arrays` arrays.
+/// LMMAs issued together on `arrays` arrays with the same tables.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Lmma {
     /// The array.

@@ -12,23 +12,25 @@
 //! ([`precompute`]) before the GEMM phase.
 //!
 //! # Datapaths (`[lut.datapath] kind = ...`)
-//! Both are described to the tiler by one tensor-core instruction: its shape
-//! (`m x n x k`), the cycles it occupies the tensor core, its register-file operand bytes,
-//! and the energy actions it performs.
-//! - `lut` ([`array`]): an LMMA over `arrays_per_tc` arrays of M x N x K, shape
-//!   `M x (arrays x N) x K`, W cycles for W-bit weights, `pipeline_stages` cycles of drain.
+//! Both are described to the tiler by one instruction: its shape (`m x n x k`), the
+//! cycles it occupies its unit, its register-file operand bytes, and the energy actions it
+//! performs.
+//! - `lut` ([`array`]): one array's LMMA, M x N x K, W cycles for W-bit weights,
+//!   `pipeline_stages` cycles of drain; a tensor core has `arrays_per_tc` arrays issuing
+//!   side by side and sharing its register file.
 //!   Ops whose weights are floating point (e.g. FP16 attention) cannot be bit-serial and
 //!   run on the SIMT lanes at `fallback_macs_per_cycle` (statistic `fallback_ops`).
 //! - `mac` ([`mac`]): an MMA of `m x n x k` every `occupancy_cycles`; weights or activations
 //!   in another type are converted on the SIMT lanes first ([`dequant`]).
 //!
 //! Per SM and chunk of `k` reduction elements over an output tile of `tm x tn`:
-//! `instructions = ceil(tm/im) ceil(tn/in) ceil(k/ik)`, spread over the SM's tensor cores;
-//! `tensor cycles = ceil(instructions / tcs_per_sm) x issue cycles`, where the issue cycles
+//! `instructions = ceil(tm/im) ceil(tn/in) ceil(k/ik)`, spread over the SM's units (tensor
+//! cores x arrays per tensor core for LUT, tensor cores for MAC);
+//! `tensor cycles = ceil(instructions / units) x issue cycles`, where the issue cycles
 //! are the occupancy or more if the register file cannot deliver the operands (or an
-//! `in_unit` precompute unit cannot build the tables) in time; SIMT cycles are the
-//! conversion ops over `simt_ops_per_cycle`; the chunk takes the larger of the two when
-//! they overlap, else their sum.
+//! `in_unit` precompute unit cannot build the tables) in time ([`OpModel::issue`]); SIMT
+//! cycles are the conversion ops over `simt_ops_per_cycle`; the chunk takes the larger of
+//! the two when they overlap, else their sum.
 //!
 //! # Area, peak and energy ([`area`])
 //! Area is per array (LUT) or per tensor core (MAC), from the paper's Table 1. Peak
