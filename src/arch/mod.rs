@@ -99,14 +99,11 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
     let mut units: Vec<(UnitInfo, Box<dyn crate::engine::Component<Msg>>)> = Vec::new();
     if let Some(l) = &cfg.lut {
         for i in 0..l.count as usize {
-            let u = crate::units::lut::LutUnit::new(i, l, Arc::clone(&work)).with_memory(
-                match &cfg.memory {
-                    MemoryConfig::Ideal(m) => m.bw_gbps,
-                },
-                match &cfg.memory {
-                    MemoryConfig::Ideal(m) => m.latency_ns,
-                },
-            );
+            // The tiler weighs traffic against time with the memory's peak and latency.
+            let (gbps, ns) = match &cfg.memory {
+                MemoryConfig::Ideal(m) => (m.bw_gbps, m.latency_ns),
+            };
+            let u = crate::units::lut::LutUnit::new(i, l, Arc::clone(&work)).with_memory(gbps, ns);
             units.push((u.info().clone(), Box::new(u)));
         }
     }

@@ -1,4 +1,4 @@
-//! Timing of one LUT array and of the tensor-core instruction (LMMA) built from its arrays.
+//! Timing of one LUT array and of its LMMA instruction, and the register-file limit on issuing them.
 //!
 //! Mechanism (the released RTL, `fp_lut_array_b_cycle_stage1.sv` / `_stage2.sv` in
 //! `microsoft/T-MAC` branch `LUTTensorCore_ISCA25`):
