@@ -200,6 +200,8 @@ impl VectorUnit {
                 name: format!("vector{idx}"),
                 freq_mhz: cfg.freq_mhz,
                 peak_macs_per_cycle: 0.0,
+                area_mm2: 0.0,
+                peak_actions_per_cycle: Vec::new(),
             },
             cfg: cfg.clone(),
             work,

@@ -4,3 +4,4 @@ mod bad_inputs;
 mod cli;
 mod common;
 mod determinism;
+mod lut;
