@@ -185,6 +185,17 @@ impl NpuConfig {
         }
     }
 
+    /// The MAC energy action used for the peak-power figure: from `word_bytes` (1: int8,
+    /// 2: fp16, 4: fp32), fp16 when the op decides (an assumption; actual runs count MACs by
+    /// each op's dtype).
+    pub fn peak_mac_kind(&self) -> &'static str {
+        match self.word_bytes {
+            Some(1) => "int8",
+            Some(4) => "fp32",
+            _ => "fp16",
+        }
+    }
+
     /// Peak MACs per cycle of one core.
     pub fn peak_macs_per_cycle(&self) -> f64 {
         (self.rows as u64 * self.cols as u64 * self.arrays_per_core as u64) as f64

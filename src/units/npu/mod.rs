@@ -59,6 +59,10 @@ pub struct NpuCore {
     bytes_written: u64,
     scalesim_sram_reads: u64,
     scalesim_sram_writes: u64,
+    /// MACs per element type (`mac_<dtype>` energy actions), in `DType::ALL` order.
+    macs_by_type: [u64; 6],
+    sram_read_bytes: u64,
+    sram_write_bytes: u64,
 }
 
 impl NpuCore {
@@ -70,6 +74,11 @@ impl NpuCore {
                 name: format!("npu{idx}"),
                 freq_mhz: cfg.freq_mhz,
                 peak_macs_per_cycle: cfg.peak_macs_per_cycle(),
+                area_mm2: 0.0,
+                peak_actions_per_cycle: vec![(
+                    format!("mac_{}", cfg.peak_mac_kind()),
+                    cfg.peak_macs_per_cycle(),
+                )],
             },
             cfg: cfg.clone(),
             work,
@@ -85,6 +94,9 @@ impl NpuCore {
             bytes_written: 0,
             scalesim_sram_reads: 0,
             scalesim_sram_writes: 0,
+            macs_by_type: [0; 6],
+            sram_read_bytes: 0,
+            sram_write_bytes: 0,
         }
     }
 
@@ -214,6 +226,10 @@ impl NpuCore {
         }
         self.scalesim_sram_reads += batch * (r.sram_ifmap_reads + r.sram_filter_reads);
         self.scalesim_sram_writes += batch * r.sram_ofmap_writes;
+        self.sram_read_bytes +=
+            batch * (r.sram_ifmap_reads + r.sram_filter_reads + r.dram_ofmap_writes) * wbytes;
+        self.sram_write_bytes +=
+            batch * (r.sram_ofmap_writes + r.dram_ifmap_reads + r.dram_filter_reads) * wbytes;
         let end_cycle = cx.cycle() + dur;
         let rep = OpReport {
             op,
@@ -244,6 +260,10 @@ impl NpuCore {
     }
 
     fn account(&mut self, rep: &OpReport, cycles: u64) {
+        let dt = self.work.ops[rep.op as usize].dtype;
+        if let Some(i) = crate::workload::DType::ALL.iter().position(|d| *d == dt) {
+            self.macs_by_type[i] += rep.macs;
+        }
         self.ops_done += 1;
         self.busy_cycles += cycles;
         self.compute_cycles += rep.compute_cycles;
@@ -285,6 +305,10 @@ impl NpuCore {
             compute_cycles: compute,
             mem_stall_cycles: cycles - compute,
         };
+        // SRAM traffic: the arrays' operand reads plus the outputs read out for writing;
+        // everything loaded from memory plus the outputs is written into the SRAMs.
+        self.sram_read_bytes += self.pipe.sram_read() + self.pipe.bytes_written();
+        self.sram_write_bytes += self.pipe.bytes_read() + self.pipe.bytes_written();
         self.account(&rep, cycles);
         cx.send(CTL, Msg::Done(Box::new(rep)));
     }
@@ -404,6 +428,29 @@ impl Component<Msg> for NpuCore {
             self.bytes_written,
             "bytes",
             "Bytes written to memory.",
+        );
+        let a = crate::stats::energy::ACTIONS;
+        for (i, d) in crate::workload::DType::ALL.iter().enumerate() {
+            if self.macs_by_type[i] > 0 {
+                s.int(
+                    &format!("mac_{}", d.name()),
+                    self.macs_by_type[i],
+                    a,
+                    "Multiply-accumulates of this element type (energy action).",
+                );
+            }
+        }
+        s.int(
+            "sram_read_byte",
+            self.sram_read_bytes,
+            a,
+            "Bytes read from the core's SRAMs (energy action).",
+        );
+        s.int(
+            "sram_write_byte",
+            self.sram_write_bytes,
+            a,
+            "Bytes written to the core's SRAMs (energy action).",
         );
         if self.cfg.timing == Timing::Scalesim {
             s.int(

@@ -80,6 +80,9 @@ pub struct Step {
     pub write: (u64, u64),
     /// MACs of real work in this step.
     pub macs: u64,
+    /// Bytes the arrays read from the SRAMs in this step (every operand word they consume,
+    /// reused or not).
+    pub sram_read: u64,
 }
 
 fn bytes(elems: u64, bits: u64) -> u64 {
@@ -144,6 +147,7 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
             let mut write = 0u64;
             let mut write_addr = u64::MAX;
             let mut macs = 0;
+            let mut sram_read = 0;
             let mut need = |kind: u8,
                             id: u64,
                             addr: u64,
@@ -192,6 +196,7 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
                             &mut keys,
                         );
                         macs += f.used_r * f.used_c * tl;
+                        sram_read += bytes(f.used_r * tl, ab) + bytes(f.used_c * tl, wb);
                         if ch == chunks - 1 {
                             let off = bytes(f.fr * r * n + f.fc * c * f.used_r, ab);
                             write_addr = write_addr.min(base.c + off);
@@ -231,6 +236,12 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
                             &mut keys,
                         );
                         macs += f.used_r * f.used_c * tl;
+                        sram_read += bytes(f.used_r * tl, sm_bits)
+                            + if ch == 0 {
+                                bytes(f.used_r * f.used_c, st_bits)
+                            } else {
+                                0
+                            };
                         let last_k = f.fr == map.row_folds - 1;
                         // Output block: T × used_c (WS: M rows × N cols; IS: N × M-tile).
                         let out_off = bytes(f.fc * c * t + f.used_c * t0, ab);
@@ -278,6 +289,7 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
                     (0, 0)
                 },
                 macs,
+                sram_read,
             });
         }
     }
@@ -364,6 +376,11 @@ impl Pipeline {
     /// Bytes written to memory.
     pub fn bytes_written(&self) -> u64 {
         self.bytes_written
+    }
+
+    /// Bytes the arrays read from the SRAMs over the whole op.
+    pub fn sram_read(&self) -> u64 {
+        self.steps.iter().map(|s| s.sram_read).sum()
     }
 
     /// Whether every step has been computed and every write acknowledged.
