@@ -388,3 +388,23 @@ fn converted_scalesim_inputs_run_with_scalesims_cycles() {
         );
     }
 }
+
+#[test]
+fn npu_runs_are_deterministic() {
+    let t = tmpdir();
+    let mut outs = Vec::new();
+    for i in 0..2 {
+        let dir = t.path().join(format!("r{i}"));
+        let o = xpusim(&[
+            "run",
+            "configs/npu-multicore.toml",
+            "traces/npu/llama7b-b32.xtr",
+            "--out",
+            dir.to_str().unwrap(),
+            "-q",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        outs.push((read(&dir.join("ops.csv")), read(&dir.join("stats.json"))));
+    }
+    assert_eq!(outs[0], outs[1]);
+}

@@ -176,9 +176,21 @@ pub fn parse(file: &str, text: &str) -> Result<ScaleSimConfig, String> {
     }
 
     let (df, dl) = ini.get(ap, "Dataflow")?;
-    let dataflow = Dataflow::parse(df).ok_or_else(|| {
-        format!("{file}:{dl}: `[{ap}] Dataflow` must be one of os, ws, is, found `{df}`")
-    })?;
+    // SCALE-Sim compares the value as written: anything but lower-case os/ws/is (e.g. `WS`)
+    // only prints a warning there and silently runs output stationary. Refuse it instead.
+    let dataflow = match df.trim() {
+        "os" | "ws" | "is" => Dataflow::parse(df).expect("a dataflow"),
+        _ => {
+            return Err(format!(
+                "{file}:{dl}: `[{ap}] Dataflow` must be one of os, ws, is, found `{df}`{}",
+                if Dataflow::parse(df).is_some() {
+                    " (lower case: SCALE-Sim would silently run os)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    };
     // CALC mode never reads `Bandwidth` (SCALE-Sim drains the OFMAP at ArrayWidth words/cycle).
     let ofmap_bw: u64 = match (ini.opt(ap, "Bandwidth"), calc) {
         (None, true) => 10,
