@@ -408,3 +408,25 @@ fn npu_runs_are_deterministic() {
     }
     assert_eq!(outs[0], outs[1]);
 }
+
+#[test]
+fn dma_prefetch_overlaps_transfers_with_compute() {
+    // Double buffering: the next tiles load while the current ones compute, so an op takes
+    // less than its transfer time plus its compute time, and never less than either.
+    for (df, bw) in [("ws", 64.0), ("os", 32.0), ("is", 128.0)] {
+        let res = run(
+            &npu_config(df, 32, 32, 1, 64, bw, "physical"),
+            "xpusim-trace 1\ngemm id=g m=256 n=512 k=512 dtype=fp16\n",
+        );
+        let r = &res.records[0].report;
+        let ns = (r.end.0 - r.start.0) as f64 / 1e6;
+        let xfer = (r.bytes_read + r.bytes_written) as f64 / bw;
+        assert!(r.mem_stall_cycles > 0, "{df}");
+        assert!(ns >= xfer.max(r.compute_cycles as f64), "{df}");
+        assert!(
+            ns < xfer + r.compute_cycles as f64,
+            "{df}: {ns} >= {xfer} + {}",
+            r.compute_cycles
+        );
+    }
+}
