@@ -5,3 +5,5 @@ pub mod arch;
 pub mod engine;
 pub mod mem;
 pub mod stats;
+pub mod units;
+pub mod workload;
