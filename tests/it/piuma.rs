@@ -20,3 +20,15 @@ fn smash_west0067_matches_sprs() {
         assert_eq!(v.nnz_ref, 1061);
     }
 }
+
+#[test]
+fn baselines_west0067_match_sprs() {
+    let a = mtx("west0067");
+    let cfg = PiumaConfig::default();
+    for k in [KernelKind::Inner, KernelKind::Outer] {
+        let r = run_standalone(&cfg, k, a.clone(), a.clone(), StandaloneMem::default()).unwrap();
+        let v = verify(&a, &a, &r.output);
+        eprintln!("{k:?}: cycles {} {v:?}", r.cycles);
+        assert!(v.ok(), "{k:?}: {v:?}");
+    }
+}
