@@ -48,6 +48,15 @@ fn main() {
         a.nnz(),
         t0.elapsed().as_secs_f64()
     );
+    if std::env::var("PIUMA_BENCH_INFO").is_ok() {
+        println!(
+            "products {} rows {} max row {}",
+            a.gustavson_products(&a),
+            a.nrows,
+            (0..a.nrows).map(|i| a.row_len(i)).max().unwrap_or(0)
+        );
+        return;
+    }
     let cfg = PiumaConfig::default();
     for k in kernels {
         let t = Instant::now();

@@ -55,6 +55,8 @@ pub struct Config {
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
     pub dma: Option<DmaConfig>,
+    /// PIUMA cores with atomic scratchpads for `spgemm` ops (absent: none).
+    pub piuma: Option<crate::units::piuma::PiumaConfig>,
     /// Energy per action, for `energy.csv` and the energy totals.
     #[serde(default)]
     pub energy: crate::stats::energy::EnergyConfig,
@@ -199,6 +201,9 @@ impl Config {
         }
         if let Some(d) = &self.dma {
             d.validate("dma", &mut out);
+        }
+        if let Some(p) = &self.piuma {
+            p.validate("piuma", &mut out);
         }
         match &self.memory {
             MemoryConfig::Ideal(m) => m.validate("memory", &mut out),

@@ -9,10 +9,12 @@
 //! atomic-unit occupancy, network latency and bandwidth, DMA costs) is proprietary: each
 //! such default is marked **[A]** (our assumption, a knob to sweep), never a PIUMA number.
 
+use crate::config::Issue;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The `[piuma]` section.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PiumaConfig {
     /// Core clock in MHz. [A] PIUMA's clock is not public; 1000 MHz assumed.
@@ -107,7 +109,7 @@ pub struct PiumaConfig {
 
 /// The `[piuma.hash]` table: the scratchpad hash table of SMASH and of the outer-product
 /// merge.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HashConfig {
     /// Hash function: `multiplicative` (Fibonacci hashing of the key), `mask` (key modulo
@@ -306,6 +308,13 @@ impl KernelKind {
 pub const KERNEL_NAMES: &str = "smash, smash-v2, smash-v3, inner, outer";
 
 impl PiumaConfig {
+    /// Semantic checks, appended to `out` (the config loader's convention).
+    pub fn validate(&self, path: &str, out: &mut Vec<Issue>) {
+        for (k, m) in self.check(path) {
+            out.push(Issue { path: k, msg: m });
+        }
+    }
+
     /// Semantic checks; returns `(key path, what was expected)` for every problem.
     pub fn check(&self, path: &str) -> Vec<(String, String)> {
         let mut v = Vec::new();

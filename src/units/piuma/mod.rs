@@ -35,6 +35,7 @@ pub mod offload;
 pub mod outer;
 pub mod smash;
 pub mod spad;
+pub mod unit;
 
 pub use config::{HashConfig, KernelKind, PiumaConfig};
 
