@@ -180,6 +180,8 @@ impl Topology {
 #[derive(Copy, Clone, Debug)]
 enum Ev {
     Ready(u32),
+    /// Ready at a time known in advance (waiting already accounted).
+    Wake(u32),
     Remote(u32),
     Mem(u32),
     DmaDone(u32),
@@ -299,7 +301,6 @@ struct Th {
     blocked: u8,
     blocked_at: u64,
     ready_at: u64,
-    issued: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -309,7 +310,12 @@ struct Pipe {
     first: u32,
     issued: u64,
     mtp: bool,
+    /// `ring[c % RING]`: lanes that become ready at cycle `c` (within `RING` cycles).
+    ring: [u64; RING as usize],
 }
+
+/// Horizon of the per-pipeline ready rings, in cycles.
+const RING: u64 = 64;
 
 // Kinds of waiting, for the thread-time breakdown.
 const W_ALU: u8 = 0;
@@ -373,6 +379,8 @@ pub struct Machine {
     pub dmas: Vec<Dma>,
     groups: Vec<Group>,
     wheel: Wheel,
+    /// Bit `c % RING` set when some pipeline has lanes becoming ready at cycle `c`.
+    ring_any: u64,
     done_buf: Vec<(u32, u64)>,
     wait_buf: Vec<(WaitKind, u64)>,
     done_threads: u32,
@@ -408,6 +416,7 @@ impl Machine {
                 first,
                 issued: 0,
                 mtp: (i as u32 % topo.pipes_per_core) < topo.mtp_per_core,
+                ring: [0; RING as usize],
             })
             .collect();
         let lvl = cfg.barrier_level_cycles as u64;
@@ -448,6 +457,7 @@ impl Machine {
             dmas: vec![Dma::default(); cfg.cores as usize],
             groups,
             wheel: Wheel::new(),
+            ring_any: 0,
             done_buf: Vec::new(),
             wait_buf: Vec::new(),
             done_threads: 0,
@@ -489,6 +499,7 @@ impl Machine {
         self.done_threads as usize == self.threads.len()
             && self.mem.outstanding == 0
             && self.wheel.is_empty()
+            && self.ring_any == 0
     }
 
     /// Threads not yet finished.
@@ -504,10 +515,17 @@ impl Machine {
     /// The next cycle at which anything happens, if any.
     pub fn next_cycle(&self) -> Option<u64> {
         if self.active > 0 {
-            Some(self.now + 1)
-        } else {
-            self.wheel.next(self.now)
+            return Some(self.now + 1);
         }
+        let w = self.wheel.next(self.now);
+        if self.ring_any == 0 {
+            return w;
+        }
+        // First ring slot after now (ring entries are always within RING cycles).
+        let start = (self.now + 1) % RING;
+        let rot = self.ring_any.rotate_right(start as u32);
+        let r = self.now + 1 + rot.trailing_zeros() as u64;
+        Some(w.map_or(r, |w| w.min(r)))
     }
 
     #[inline]
@@ -533,10 +551,23 @@ impl Machine {
         th.blocked_at = c;
     }
 
+    /// The thread becomes ready at the known cycle `at > c`: its wait is accounted now,
+    /// and it goes to its pipeline's ready ring (or the wheel beyond the ring's horizon).
     #[inline]
     fn ready_at(&mut self, tid: u32, kind: u8, c: u64, at: u64) {
-        self.block(tid, kind, c);
-        self.wheel.push(c, at, Ev::Ready(tid));
+        debug_assert!(at > c);
+        self.stats.wait[kind as usize] += at - c;
+        let th = &mut self.threads[tid as usize];
+        th.ready_at = at;
+        if at - c < RING {
+            let pos = self.topo.threads[tid as usize];
+            let slot = (at % RING) as usize;
+            self.pipes[pos.pipe as usize].ring[slot] |= 1 << pos.lane;
+            self.ring_any |= 1 << slot;
+        } else {
+            th.blocked = u8::MAX;
+            self.wheel.push(c, at, Ev::Wake(tid));
+        }
     }
 
     /// Process cycle `c` (after every earlier cycle): due events, one issue per pipeline,
@@ -550,6 +581,20 @@ impl Machine {
             self.handle(ev, c);
         }
         self.wheel.put_back(c, evs);
+        let slot = (c % RING) as usize;
+        if self.ring_any & (1 << slot) != 0 {
+            self.ring_any &= !(1 << slot);
+            for p in self.pipes.iter_mut() {
+                let r = p.ring[slot];
+                if r != 0 {
+                    p.ring[slot] = 0;
+                    if p.ready == 0 {
+                        self.active += 1;
+                    }
+                    p.ready |= r;
+                }
+            }
+        }
         if self.active > 0 {
             for p in 0..self.pipes.len() {
                 if self.pipes[p].ready != 0 {
@@ -589,6 +634,14 @@ impl Machine {
     fn handle(&mut self, ev: Ev, c: u64) {
         match ev {
             Ev::Ready(t) => self.make_ready(t, c),
+            Ev::Wake(t) => {
+                let pos = self.topo.threads[t as usize];
+                let p = &mut self.pipes[pos.pipe as usize];
+                if p.ready == 0 {
+                    self.active += 1;
+                }
+                p.ready |= 1 << pos.lane;
+            }
             Ev::Remote(t) => {
                 let (core, word, op) = self.threads[t as usize].remote;
                 let op = op.expect("remote op recorded");
@@ -641,7 +694,6 @@ impl Machine {
         let tid = pipe.first + lane;
         let th = &mut self.threads[tid as usize];
         self.stats.issue_wait += c - th.ready_at;
-        th.issued += 1;
         self.stats.issued += 1;
         self.exec(tid, c);
     }

@@ -209,7 +209,7 @@ impl InnerKernel {
             Op::Spad {
                 core: self.tcore[t],
                 word: self.bufs[t].idx_word(0, (p - it.ap0) as u64),
-                op: SpadOp::Load,
+                op: SpadOp::LoadBuf,
             }
         } else {
             Op::DramRead {
@@ -225,7 +225,7 @@ impl InnerKernel {
             Op::Spad {
                 core: self.tcore[t],
                 word: self.bufs[t].idx_word(1, (q - it.q0) as u64),
-                op: SpadOp::Load,
+                op: SpadOp::LoadBuf,
             }
         } else {
             Op::DramRead {
@@ -343,7 +343,7 @@ impl Kernel for InnerKernel {
                         return Op::Spad {
                             core,
                             word: self.bufs[t].idx_word(1, (it.bp - it.b_chunk) as u64),
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {
@@ -357,7 +357,7 @@ impl Kernel for InnerKernel {
                     return Op::Spad {
                         core,
                         word: self.bufs[t].idx_word(1, (it.bp - it.b_chunk) as u64),
-                        op: SpadOp::Load,
+                        op: SpadOp::LoadBuf,
                     };
                 }
                 N_SJ2 => {
@@ -535,7 +535,7 @@ impl Kernel for InnerKernel {
                         return Op::Spad {
                             core,
                             word: self.bufs[t].val_word(0, (pa - it.ap0) as u64),
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {
@@ -551,7 +551,7 @@ impl Kernel for InnerKernel {
                         return Op::Spad {
                             core,
                             word: self.bufs[t].val_word(1, (pb - it.q0) as u64),
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {

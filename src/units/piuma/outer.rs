@@ -311,7 +311,7 @@ impl Kernel for OuterKernel {
                         return Op::Spad {
                             core,
                             word: w,
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {
@@ -392,7 +392,7 @@ impl Kernel for OuterKernel {
                         return Op::Spad {
                             core,
                             word: w,
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {
@@ -472,7 +472,7 @@ impl Kernel for OuterKernel {
                         return Op::Spad {
                             core,
                             word: w,
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {
@@ -488,7 +488,7 @@ impl Kernel for OuterKernel {
                         return Op::Spad {
                             core,
                             word: w,
-                            op: SpadOp::Load,
+                            op: SpadOp::LoadBuf,
                         };
                     }
                     return Op::DramRead {

@@ -575,7 +575,7 @@ impl Engine {
                     ts.st = S_WD_K;
                     if self.fetch_dma {
                         let w = self.bufs[t].idx_word(0, (ts.ap - ts.a_chunk) as u64);
-                        return spad(w, SpadOp::Load);
+                        return spad(w, SpadOp::LoadBuf);
                     }
                     return Op::DramRead {
                         addr: self.la.idx_at(ts.ap),
@@ -801,7 +801,7 @@ impl Engine {
                     if self.fetch_dma {
                         return spad(
                             self.bufs[t].idx_word(0, (ts.ap - ts.a_chunk) as u64),
-                            SpadOp::Load,
+                            SpadOp::LoadBuf,
                         );
                     }
                     return Op::DramRead {
@@ -815,7 +815,7 @@ impl Engine {
                     if self.fetch_dma {
                         return spad(
                             self.bufs[t].val_word(0, (ts.ap - ts.a_chunk) as u64),
-                            SpadOp::Load,
+                            SpadOp::LoadBuf,
                         );
                     }
                     return Op::DramRead {
@@ -895,7 +895,7 @@ impl Engine {
                     ts.st = if partials { S_B4 } else { S_B3 };
                     if self.fetch_dma {
                         let e = (ts.bp - ts.b_chunk) as u64;
-                        return spad(self.bufs[t].idx_word(1, e), SpadOp::Load);
+                        return spad(self.bufs[t].idx_word(1, e), SpadOp::LoadBuf);
                     }
                     if let Source::Partials(p) = &self.src {
                         let core = self.groups[gi].core as usize;
@@ -915,7 +915,7 @@ impl Engine {
                     ts.st = S_B4;
                     if self.fetch_dma {
                         let e = (ts.bp - ts.b_chunk) as u64;
-                        return spad(self.bufs[t].val_word(1, e), SpadOp::Load);
+                        return spad(self.bufs[t].val_word(1, e), SpadOp::LoadBuf);
                     }
                     return Op::DramRead {
                         addr: self.lb.val_at(ts.bp),

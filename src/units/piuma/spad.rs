@@ -22,6 +22,10 @@
 pub enum SpadOp {
     /// Read a word.
     Load,
+    /// Read a word of a staging buffer whose value the kernel takes from the matrix
+    /// itself (DMA moves no data in this model): timed and counted as a load, but the
+    /// word is not read.
+    LoadBuf,
     /// Write a word.
     Store(u64),
     /// Compare-and-swap: if the word equals `expect` write `new`; returns the old value.
@@ -116,10 +120,14 @@ impl Spad {
         };
         self.bank_free[b] = start + occ;
         self.stats.busy_cycles += occ;
+        if op == SpadOp::LoadBuf {
+            self.stats.loads += 1;
+            return (start, 0);
+        }
         let w = &mut self.words[word as usize];
         let old = *w;
         match op {
-            SpadOp::Load => self.stats.loads += 1,
+            SpadOp::Load | SpadOp::LoadBuf => self.stats.loads += 1,
             SpadOp::Store(v) => {
                 self.stats.stores += 1;
                 *w = v;
