@@ -55,6 +55,23 @@ fn main() {
             a.nrows,
             (0..a.nrows).map(|i| a.row_len(i)).max().unwrap_or(0)
         );
+        // Upper bound on the inner product's merge steps: sum over C's entries of
+        // nnz(A(i,:)) + nnz(B(:,j)).
+        let c = xpusim::workload::sparse::SparseMatrix::from_sprs(&(&a.to_sprs() * &a.to_sprs()));
+        let colnnz = {
+            let mut v = vec![0u64; a.ncols];
+            for &j in &a.indices {
+                v[j as usize] += 1;
+            }
+            v
+        };
+        let mut steps = 0u64;
+        for i in 0..c.nrows {
+            for &j in c.row_cols(i) {
+                steps += a.row_len(i) as u64 + colnnz[j as usize];
+            }
+        }
+        println!("nnz(C) {} inner merge steps <= {}", c.nnz(), steps);
         return;
     }
     let cfg = PiumaConfig::default();

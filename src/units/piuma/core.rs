@@ -305,13 +305,10 @@ struct Th {
 
 #[derive(Clone, Debug)]
 struct Pipe {
-    ready: u64,
     rr: u32,
     first: u32,
     issued: u64,
     mtp: bool,
-    /// `ring[c % RING]`: lanes that become ready at cycle `c` (within `RING` cycles).
-    ring: [u64; RING as usize],
 }
 
 /// Horizon of the per-pipeline ready rings, in cycles.
@@ -381,6 +378,11 @@ pub struct Machine {
     wheel: Wheel,
     /// Bit `c % RING` set when some pipeline has lanes becoming ready at cycle `c`.
     ring_any: u64,
+    /// Lanes ready to issue, per pipeline.
+    ready: Vec<u64>,
+    /// `rings[(c % RING) * pipes + p]`: lanes of pipeline `p` that become ready at cycle
+    /// `c` (within `RING` cycles of now).
+    rings: Vec<u64>,
     done_buf: Vec<(u32, u64)>,
     wait_buf: Vec<(WaitKind, u64)>,
     done_threads: u32,
@@ -410,13 +412,11 @@ impl Machine {
             .pipes
             .iter()
             .enumerate()
-            .map(|(i, &(first, n))| Pipe {
-                ready: if n == 64 { !0 } else { (1u64 << n) - 1 },
+            .map(|(i, &(first, _))| Pipe {
                 rr: 0,
                 first,
                 issued: 0,
                 mtp: (i as u32 % topo.pipes_per_core) < topo.mtp_per_core,
-                ring: [0; RING as usize],
             })
             .collect();
         let lvl = cfg.barrier_level_cycles as u64;
@@ -458,6 +458,12 @@ impl Machine {
             groups,
             wheel: Wheel::new(),
             ring_any: 0,
+            ready: topo
+                .pipes
+                .iter()
+                .map(|&(_, n)| if n == 64 { !0 } else { (1u64 << n) - 1 })
+                .collect(),
+            rings: vec![0; RING as usize * topo.pipes.len()],
             done_buf: Vec::new(),
             wait_buf: Vec::new(),
             done_threads: 0,
@@ -537,11 +543,11 @@ impl Machine {
         }
         th.ready_at = c;
         let pos = self.topo.threads[tid as usize];
-        let p = &mut self.pipes[pos.pipe as usize];
-        if p.ready == 0 {
+        let r = &mut self.ready[pos.pipe as usize];
+        if *r == 0 {
             self.active += 1;
         }
-        p.ready |= 1 << pos.lane;
+        *r |= 1 << pos.lane;
     }
 
     #[inline]
@@ -562,7 +568,7 @@ impl Machine {
         if at - c < RING {
             let pos = self.topo.threads[tid as usize];
             let slot = (at % RING) as usize;
-            self.pipes[pos.pipe as usize].ring[slot] |= 1 << pos.lane;
+            self.rings[slot * self.ready.len() + pos.pipe as usize] |= 1 << pos.lane;
             self.ring_any |= 1 << slot;
         } else {
             th.blocked = u8::MAX;
@@ -584,20 +590,21 @@ impl Machine {
         let slot = (c % RING) as usize;
         if self.ring_any & (1 << slot) != 0 {
             self.ring_any &= !(1 << slot);
-            for p in self.pipes.iter_mut() {
-                let r = p.ring[slot];
-                if r != 0 {
-                    p.ring[slot] = 0;
-                    if p.ready == 0 {
+            let n = self.ready.len();
+            let ring = &mut self.rings[slot * n..(slot + 1) * n];
+            for (r, x) in self.ready.iter_mut().zip(ring.iter_mut()) {
+                if *x != 0 {
+                    if *r == 0 {
                         self.active += 1;
                     }
-                    p.ready |= r;
+                    *r |= *x;
+                    *x = 0;
                 }
             }
         }
         if self.active > 0 {
-            for p in 0..self.pipes.len() {
-                if self.pipes[p].ready != 0 {
+            for p in 0..self.ready.len() {
+                if self.ready[p] != 0 {
                     self.issue(p, c);
                 }
             }
@@ -636,11 +643,11 @@ impl Machine {
             Ev::Ready(t) => self.make_ready(t, c),
             Ev::Wake(t) => {
                 let pos = self.topo.threads[t as usize];
-                let p = &mut self.pipes[pos.pipe as usize];
-                if p.ready == 0 {
+                let r = &mut self.ready[pos.pipe as usize];
+                if *r == 0 {
                     self.active += 1;
                 }
-                p.ready |= 1 << pos.lane;
+                *r |= 1 << pos.lane;
             }
             Ev::Remote(t) => {
                 let (core, word, op) = self.threads[t as usize].remote;
@@ -683,12 +690,13 @@ impl Machine {
     #[inline]
     fn issue(&mut self, p: usize, c: u64) {
         let pipe = &mut self.pipes[p];
-        let rot = pipe.ready.rotate_right(pipe.rr);
+        let ready = &mut self.ready[p];
+        let rot = ready.rotate_right(pipe.rr);
         let lane = (rot.trailing_zeros() + pipe.rr) & 63;
-        pipe.ready &= !(1u64 << lane);
+        *ready &= !(1u64 << lane);
         pipe.rr = (lane + 1) & 63;
         pipe.issued += 1;
-        if pipe.ready == 0 {
+        if *ready == 0 {
             self.active -= 1;
         }
         let tid = pipe.first + lane;

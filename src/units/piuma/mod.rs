@@ -93,14 +93,8 @@ impl Bases {
     }
 }
 
-/// Build the kernel `kind` for `C = A * B`.
-pub fn build_kernel(
-    cfg: &PiumaConfig,
-    kind: KernelKind,
-    a: Arc<SparseMatrix>,
-    b: Arc<SparseMatrix>,
-    bases: Bases,
-) -> Result<Box<dyn Kernel>, KernelError> {
+/// A's columns must equal B's rows.
+pub fn check_shapes(a: &SparseMatrix, b: &SparseMatrix) -> Result<(), KernelError> {
     if a.ncols != b.nrows {
         return Err(KernelError::Shape {
             ar: a.nrows,
@@ -109,6 +103,18 @@ pub fn build_kernel(
             bc: b.ncols,
         });
     }
+    Ok(())
+}
+
+/// Build the kernel `kind` for `C = A * B`.
+pub fn build_kernel(
+    cfg: &PiumaConfig,
+    kind: KernelKind,
+    a: Arc<SparseMatrix>,
+    b: Arc<SparseMatrix>,
+    bases: Bases,
+) -> Result<Box<dyn Kernel>, KernelError> {
+    check_shapes(&a, &b)?;
     let topo = Topology::new(cfg);
     let la = Compressed::new(bases.a, &a);
     let lb = Compressed::new(bases.b, &b);
@@ -267,6 +273,7 @@ pub fn run_standalone(
     b: Arc<SparseMatrix>,
     mem: StandaloneMem,
 ) -> Result<RunResult, PiumaError> {
+    check_shapes(&a, &b)?;
     let bases = Bases::packed(&a, &b);
     let products = a.gustavson_products(&b);
     let kernel = build_kernel(cfg, kind, a, b, bases)?;

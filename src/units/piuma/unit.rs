@@ -150,6 +150,7 @@ impl PiumaUnit {
         })?;
         let am = self.matrix(&a_spec).map_err(|e| format!("op `{id}`: {e}"))?;
         let bm = self.matrix(&b_spec).map_err(|e| format!("op `{id}`: {e}"))?;
+        super::check_shapes(&am, &bm).map_err(|e| format!("op `{id}`: {e}"))?;
         let packed = Bases::packed(&am, &bm);
         let bases = Bases {
             a: addrs.a + packed.a,
