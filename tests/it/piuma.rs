@@ -381,3 +381,51 @@ fn inputs_the_machine_cannot_hold_are_errors_not_panics() {
     assert!(e.to_string().starts_with("traces/spgemm/missing.mtx:"), "{e}");
 }
 
+
+/// `xpusim run configs/piuma.toml traces/spgemm/smoke.toml`: every kernel's product agrees
+/// with sprs's, and the unit reports SMASH's speedup over both baselines.
+#[test]
+fn run_through_the_engine_reports_verified_products_and_speedups() {
+    use super::common::{read, stderr, tmpdir, xpusim};
+    let t = tmpdir();
+    let out = t.path().join("run");
+    let o = xpusim(&[
+        "run",
+        "configs/piuma.toml",
+        "traces/spgemm/smoke.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+    let comps = s["components"].as_array().unwrap();
+    let p = comps.iter().find(|c| c["name"] == "piuma0").unwrap();
+    let get = |n: &str| {
+        p["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .unwrap_or_else(|| panic!("no {n}"))["value"]
+            .clone()
+    };
+    assert_eq!(get("ops"), 5);
+    assert_eq!(get("verify_failures"), 0);
+    for k in ["smash", "smash-v2", "smash-v3", "inner", "outer"] {
+        assert_eq!(get(&format!("op.west0067.{k}.verify")), "pass");
+        assert_eq!(get(&format!("op.west0067.{k}.verify_nnz_ref")), 1061);
+    }
+    assert!(get("speedup.west0067.smash_over_inner").as_f64().unwrap() > 0.0);
+    assert!(get("speedup.west0067.smash_over_outer").as_f64().unwrap() > 0.0);
+    // A missing matrix file stops the run with an error naming the file.
+    let bad = t.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "format = \"xpusim-trace\"\nversion = 1\n[[op]]\nid = \"x\"\nkind = \"spgemm\"\na = \"mtx:nope.mtx\"\nb = \"mtx:nope.mtx\"\n",
+    )
+    .unwrap();
+    let o = xpusim(&["run", "configs/piuma.toml", bad.to_str().unwrap(), "-q"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nope.mtx"), "{}", stderr(&o));
+}
