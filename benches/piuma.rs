@@ -19,12 +19,16 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let spec = args.first().cloned().unwrap_or_else(|| {
-        ["../shared/data/spgemm", "/work/shared/data/spgemm", "traces/spgemm"]
-            .iter()
-            .map(|d| format!("{d}/ca-CondMat.mtx"))
-            .find(|p| std::path::Path::new(p).exists())
-            .map(|p| format!("mtx:{p}"))
-            .unwrap_or_else(|| "rmat:scale=14,edge_factor=8,seed=1".into())
+        [
+            "../shared/data/spgemm",
+            "/work/shared/data/spgemm",
+            "traces/spgemm",
+        ]
+        .iter()
+        .map(|d| format!("{d}/ca-CondMat.mtx"))
+        .find(|p| std::path::Path::new(p).exists())
+        .map(|p| format!("mtx:{p}"))
+        .unwrap_or_else(|| "rmat:scale=14,edge_factor=8,seed=1".into())
     });
     let spec = if spec.contains(':') {
         spec

@@ -112,11 +112,7 @@ impl SparseMatrix {
 
     /// Convert from an `sprs` CSR matrix (columns are sorted by `sprs`).
     pub fn from_sprs(m: &sprs::CsMatI<f64, u32, usize>) -> Self {
-        let m = if m.is_csr() {
-            m.clone()
-        } else {
-            m.to_csr()
-        };
+        let m = if m.is_csr() { m.clone() } else { m.to_csr() };
         SparseMatrix {
             nrows: m.rows(),
             ncols: m.cols(),
@@ -172,7 +168,10 @@ impl SparseMatrix {
     /// Scalar multiplications Gustavson's algorithm performs for `self * b`: the sum over
     /// stored `A(i,k)` of the length of row `k` of `b`.
     pub fn gustavson_products(&self, b: &SparseMatrix) -> u64 {
-        self.indices.iter().map(|&k| b.row_len(k as usize) as u64).sum()
+        self.indices
+            .iter()
+            .map(|&k| b.row_len(k as usize) as u64)
+            .sum()
     }
 }
 
@@ -302,12 +301,12 @@ impl<'a> Kv<'a> {
         what: &str,
     ) -> Result<T, SparseError> {
         match self.raw(key) {
-            Some(v) => v.parse::<T>().map_err(|_| {
-                spec_err(self.spec, format!("`{key}={v}`: expected {what}"))
-            }),
-            None => default.ok_or_else(|| {
-                spec_err(self.spec, format!("missing key `{key}` ({what})"))
-            }),
+            Some(v) => v
+                .parse::<T>()
+                .map_err(|_| spec_err(self.spec, format!("`{key}={v}`: expected {what}"))),
+            None => {
+                default.ok_or_else(|| spec_err(self.spec, format!("missing key `{key}` ({what})")))
+            }
         }
     }
 
@@ -337,8 +336,7 @@ impl MatrixSpec {
         let Some((kind, body)) = s.split_once(':') else {
             return Err(spec_err(
                 spec,
-                "expected `<kind>:<arguments>` with kind one of mtx, rmat, uniform, banded"
-                    .into(),
+                "expected `<kind>:<arguments>` with kind one of mtx, rmat, uniform, banded".into(),
             ));
         };
         match kind.trim() {
@@ -388,8 +386,7 @@ impl MatrixSpec {
                 let mut kv = Kv::new(spec, body)?;
                 let n: usize = kv.num("n", None, "a positive integer (rows)")?;
                 let cols: usize = kv.num("cols", Some(n), "a positive integer")?;
-                let nnz_per_row: usize =
-                    kv.num("nnz_per_row", None, "a positive integer")?;
+                let nnz_per_row: usize = kv.num("nnz_per_row", None, "a positive integer")?;
                 let seed: u64 = kv.num("seed", Some(1), "an unsigned integer")?;
                 kv.finish("n, cols, nnz_per_row, seed")?;
                 if n == 0 || cols == 0 || cols > u32::MAX as usize {
@@ -573,7 +570,10 @@ pub fn parse_matrix_market(name: &str, text: &str) -> Result<SparseMatrix, Spars
     let (size_ln, nrows, ncols, stored) =
         size.ok_or_else(|| err(ln, "missing the size line `<rows> <cols> <entries>`".into()))?;
     if nrows > u32::MAX as usize || ncols > u32::MAX as usize {
-        return Err(err(size_ln, "dimensions above 2^32-1 are not supported".into()));
+        return Err(err(
+            size_ln,
+            "dimensions above 2^32-1 are not supported".into(),
+        ));
     }
     if sym != Symmetry::General && nrows != ncols {
         return Err(err(
@@ -599,9 +599,12 @@ pub fn parse_matrix_market(name: &str, text: &str) -> Result<SparseMatrix, Spars
         }
         let mut it = t.split_whitespace();
         let mut idx = |what: &str, lim: usize| -> Result<u32, SparseError> {
-            let s = it
-                .next()
-                .ok_or_else(|| err(ln, format!("expected {want} fields per entry, missing {what}")))?;
+            let s = it.next().ok_or_else(|| {
+                err(
+                    ln,
+                    format!("expected {want} fields per entry, missing {what}"),
+                )
+            })?;
             let v: usize = s
                 .parse()
                 .map_err(|_| err(ln, format!("{what} `{s}`: expected a positive integer")))?;
@@ -615,9 +618,9 @@ pub fn parse_matrix_market(name: &str, text: &str) -> Result<SparseMatrix, Spars
         let v = match field {
             Field::Pattern => 1.0,
             Field::Real | Field::Integer => {
-                let s = it
-                    .next()
-                    .ok_or_else(|| err(ln, "expected 3 fields per entry, missing the value".into()))?;
+                let s = it.next().ok_or_else(|| {
+                    err(ln, "expected 3 fields per entry, missing the value".into())
+                })?;
                 let v: f64 = if field == Field::Integer {
                     s.parse::<i64>()
                         .map_err(|_| err(ln, format!("value `{s}`: expected an integer")))?
@@ -677,7 +680,13 @@ pub fn parse_matrix_market(name: &str, text: &str) -> Result<SparseMatrix, Spars
 
 /// Build CSR from edges, dropping self-loops (if `no_loops`) and duplicates; returns the
 /// matrix with `dropped` set.
-fn from_edges(n: usize, ncols: usize, mut edges: Vec<(u32, u32)>, no_loops: bool, drawn: u64) -> SparseMatrix {
+fn from_edges(
+    n: usize,
+    ncols: usize,
+    mut edges: Vec<(u32, u32)>,
+    no_loops: bool,
+    drawn: u64,
+) -> SparseMatrix {
     if no_loops {
         edges.retain(|&(r, c)| r != c);
     }
@@ -711,7 +720,8 @@ pub fn rmat(p: &RmatParams) -> SparseMatrix {
     let ab = p.a + p.b;
     let c_norm = p.c / (1.0 - ab);
     let a_norm = p.a / ab;
-    let mut edges: Vec<(u32, u32)> = Vec::with_capacity(if p.symmetric { 2 * m } else { m } as usize);
+    let mut edges: Vec<(u32, u32)> =
+        Vec::with_capacity(if p.symmetric { 2 * m } else { m } as usize);
     for _ in 0..m {
         let (mut r, mut c) = (0u32, 0u32);
         for bit in 0..p.scale {
@@ -836,10 +846,19 @@ mod tests {
         let e = parse_matrix_market("x.mtx", t).unwrap_err();
         assert!(e.to_string().starts_with("x.mtx:3: found 1 entries"), "{e}");
         let t = "%%MatrixMarket matrix array real general\n2 2\n";
-        assert!(parse_matrix_market("x.mtx", t).unwrap_err().to_string().contains("x.mtx:1:"));
+        assert!(
+            parse_matrix_market("x.mtx", t)
+                .unwrap_err()
+                .to_string()
+                .contains("x.mtx:1:")
+        );
         let t = "%%MatrixMarket matrix coordinate integer general\n2 2 1\n1 1 1.5\n";
         let e = parse_matrix_market("x.mtx", t).unwrap_err();
-        assert!(e.to_string().contains("x.mtx:3: value `1.5`: expected an integer"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("x.mtx:3: value `1.5`: expected an integer"),
+            "{e}"
+        );
     }
 
     #[test]

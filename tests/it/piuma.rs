@@ -102,7 +102,11 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
                 assert_eq!(stat(&r.stats, "partials_written") as u64, products);
             }
             if k != KernelKind::Inner {
-                assert_eq!(stat(&r.stats, "hash_new_keys") as u64, v.nnz_ref, "{name} {k:?}");
+                assert_eq!(
+                    stat(&r.stats, "hash_new_keys") as u64,
+                    v.nnz_ref,
+                    "{name} {k:?}"
+                );
             }
         }
     }
@@ -116,8 +120,14 @@ fn identity_times_identity_has_no_collisions_with_the_mask_hash() {
     cfg.hash.func = "mask".into();
     let i64m = Arc::new(load_spec("banded:n=64,bandwidth=0", None).unwrap());
     for k in [KernelKind::Smash, KernelKind::SmashV2] {
-        let r = run_standalone(&cfg, k, i64m.clone(), i64m.clone(), StandaloneMem::default())
-            .unwrap();
+        let r = run_standalone(
+            &cfg,
+            k,
+            i64m.clone(),
+            i64m.clone(),
+            StandaloneMem::default(),
+        )
+        .unwrap();
         assert_eq!(stat(&r.stats, "hash_inserts"), 64.0);
         assert_eq!(stat(&r.stats, "hash_probes"), 64.0);
         assert_eq!(stat(&r.stats, "hash_collisions"), 0.0);
@@ -126,8 +136,14 @@ fn identity_times_identity_has_no_collisions_with_the_mask_hash() {
         assert!(v.ok(), "{v:?}");
     }
     // v1: one CAS per new key and one floating add per product.
-    let r = run_standalone(&cfg, KernelKind::Smash, i64m.clone(), i64m, StandaloneMem::default())
-        .unwrap();
+    let r = run_standalone(
+        &cfg,
+        KernelKind::Smash,
+        i64m.clone(),
+        i64m,
+        StandaloneMem::default(),
+    )
+    .unwrap();
     assert_eq!(stat(&r.stats, "spad_cas"), 64.0);
     assert_eq!(stat(&r.stats, "spad_float_adds"), 64.0);
 }
@@ -137,8 +153,14 @@ fn dense_block_accumulates_every_product_atomically() {
     // A = B = 8x8 of ones: 512 products merge into 64 entries of value 8.
     let d = Arc::new(load_spec("banded:n=8,bandwidth=8", None).unwrap());
     assert_eq!(d.nnz(), 64);
-    let r = run_standalone(&small_cfg(), KernelKind::Smash, d.clone(), d.clone(), StandaloneMem::default())
-        .unwrap();
+    let r = run_standalone(
+        &small_cfg(),
+        KernelKind::Smash,
+        d.clone(),
+        d.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
     assert_eq!(stat(&r.stats, "hash_inserts"), 512.0);
     assert_eq!(stat(&r.stats, "hash_new_keys"), 64.0);
     assert_eq!(stat(&r.stats, "spad_float_adds"), 512.0);
@@ -157,13 +179,25 @@ fn one_row_times_identity_copies_the_row() {
     let a = Arc::new(xpusim::workload::sparse::parse_matrix_market("row.mtx", t).unwrap());
     let i = Arc::new(load_spec("banded:n=50,bandwidth=0", None).unwrap());
     for k in KernelKind::ALL {
-        let r = run_standalone(&small_cfg(), k, a.clone(), i.clone(), StandaloneMem::default())
-            .unwrap();
+        let r = run_standalone(
+            &small_cfg(),
+            k,
+            a.clone(),
+            i.clone(),
+            StandaloneMem::default(),
+        )
+        .unwrap();
         let mut out = r.output.clone();
         out.sort_by_key(|e| e.1);
         assert_eq!(
             out,
-            vec![(0, 2, 1.5), (0, 6, 2.0), (0, 19, -1.0), (0, 32, 4.0), (0, 49, 0.5)],
+            vec![
+                (0, 2, 1.5),
+                (0, 6, 2.0),
+                (0, 19, -1.0),
+                (0, 32, 4.0),
+                (0, 49, 0.5)
+            ],
             "{k:?}"
         );
     }
@@ -181,8 +215,14 @@ fn adversarial_keys_probe_quadratically() {
     let a = Arc::new(load_spec("banded:n=1,bandwidth=0", None).unwrap());
     let mut cfg = small_cfg();
     cfg.hash.func = "mask".into();
-    let r = run_standalone(&cfg, KernelKind::Smash, a.clone(), b.clone(), StandaloneMem::default())
-        .unwrap();
+    let r = run_standalone(
+        &cfg,
+        KernelKind::Smash,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
     assert_eq!(stat(&r.stats, "hash_max_slots"), 256.0);
     assert_eq!(stat(&r.stats, "hash_probes"), 5050.0);
     assert_eq!(stat(&r.stats, "hash_collisions"), 4950.0);
@@ -257,7 +297,12 @@ fn run_loop(cfg: &PiumaConfig, ops: Vec<Op>, reps: u64, mem: StandaloneMem) -> (
 fn one_mtp_issues_one_instruction_per_cycle() {
     // 16 threads x (100 ALU instructions of latency 1 + the final Done): issue-bound,
     // one slot per cycle, so the last issues at cycle 16 * 101 - 1.
-    let (end, _) = run_loop(&one_mtp(16), vec![Op::Alu(1)], 100, StandaloneMem::default());
+    let (end, _) = run_loop(
+        &one_mtp(16),
+        vec![Op::Alu(1)],
+        100,
+        StandaloneMem::default(),
+    );
     assert_eq!(end, 1615);
     // One thread alone with latency 4: one instruction every 4 cycles (0, 4, ..., 396),
     // then Done at 400.
@@ -281,12 +326,7 @@ fn threads_hide_memory_latency_as_littles_law_says() {
     for t in [1u32, 8, 32] {
         let c = one_mtp(t);
         let reps = 50;
-        let (end, _) = run_loop(
-            &c,
-            vec![Op::DramRead { addr: 0, bytes: 8 }],
-            reps,
-            mem,
-        );
+        let (end, _) = run_loop(&c, vec![Op::DramRead { addr: 0, bytes: 8 }], reps, mem);
         let expect = reps as f64 * rtt;
         let err = (end as f64 - expect).abs() / expect;
         assert!(err < 0.02, "T={t}: {end} cycles, expected about {expect}");
@@ -329,7 +369,12 @@ fn barrier_releases_after_the_tree_latency() {
     // 2 * ceil(log2 16) * 2 = 16 cycles later (cycle 31), then the 16 threads retire one
     // per cycle: the last Done issues at cycle 46.
     let c = one_mtp(16);
-    let (end, m) = run_loop(&c, vec![Op::Barrier(Scope::Pipe)], 1, StandaloneMem::default());
+    let (end, m) = run_loop(
+        &c,
+        vec![Op::Barrier(Scope::Pipe)],
+        1,
+        StandaloneMem::default(),
+    );
     assert_eq!(m.stats.barriers, 1);
     assert_eq!(end, 46);
 }
@@ -371,16 +416,34 @@ fn inputs_the_machine_cannot_hold_are_errors_not_panics() {
     let b = Arc::new(load_spec("uniform:n=70000,cols=70000,nnz_per_row=2,seed=1", None).unwrap());
     let mut cfg = small_cfg();
     cfg.spad_kib = 64;
-    let e = run_standalone(&cfg, KernelKind::Inner, a.clone(), b.clone(), StandaloneMem::default())
-        .unwrap_err();
+    let e = run_standalone(
+        &cfg,
+        KernelKind::Inner,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("bitmap"), "{e}");
-    let e = run_standalone(&cfg, KernelKind::Smash, a.clone(), a.clone(), StandaloneMem::default())
-        .unwrap_err();
-    assert!(e.to_string().contains("A is 64 x 70000 but B is 64 x 70000"), "{e}");
+    let e = run_standalone(
+        &cfg,
+        KernelKind::Smash,
+        a.clone(),
+        a.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("A is 64 x 70000 but B is 64 x 70000"),
+        "{e}"
+    );
     let e = load_spec("mtx:traces/spgemm/missing.mtx", None).unwrap_err();
-    assert!(e.to_string().starts_with("traces/spgemm/missing.mtx:"), "{e}");
+    assert!(
+        e.to_string().starts_with("traces/spgemm/missing.mtx:"),
+        "{e}"
+    );
 }
-
 
 /// `xpusim run configs/piuma.toml traces/spgemm/smoke.toml`: every kernel's product agrees
 /// with sprs's, and the unit reports SMASH's speedup over both baselines.

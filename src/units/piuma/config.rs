@@ -326,13 +326,19 @@ impl PiumaConfig {
             bad("cores", "expected 1..=4096".into());
         }
         if self.mtp_per_core + self.stp_per_core == 0 {
-            bad("mtp_per_core", "expected at least one pipeline per core".into());
+            bad(
+                "mtp_per_core",
+                "expected at least one pipeline per core".into(),
+            );
         }
         if self.mtp_per_core > 0 && !(1..=64).contains(&self.threads_per_mtp) {
             bad("threads_per_mtp", "expected 1..=64".into());
         }
         if self.mtp_per_core + self.stp_per_core > 64 {
-            bad("mtp_per_core", "expected at most 64 pipelines per core".into());
+            bad(
+                "mtp_per_core",
+                "expected at most 64 pipelines per core".into(),
+            );
         }
         if self.spad_kib == 0 {
             bad("spad_kib", "expected a positive size".into());
@@ -344,8 +350,14 @@ impl PiumaConfig {
             ("alu_latency_cycles", self.alu_latency_cycles),
             ("spad_latency_cycles", self.spad_latency_cycles),
             ("spad_occupancy_cycles", self.spad_occupancy_cycles),
-            ("spad_atomic_latency_cycles", self.spad_atomic_latency_cycles),
-            ("spad_atomic_occupancy_cycles", self.spad_atomic_occupancy_cycles),
+            (
+                "spad_atomic_latency_cycles",
+                self.spad_atomic_latency_cycles,
+            ),
+            (
+                "spad_atomic_occupancy_cycles",
+                self.spad_atomic_occupancy_cycles,
+            ),
             ("net_latency_cycles", self.net_latency_cycles),
             ("net_bytes_per_cycle", self.net_bytes_per_cycle),
             ("dma_spad_bytes_per_cycle", self.dma_spad_bytes_per_cycle),
@@ -356,7 +368,10 @@ impl PiumaConfig {
             }
         }
         if !matches!(self.dram_access_bytes, 8 | 16 | 32 | 64 | 128) {
-            bad("dram_access_bytes", "expected one of 8, 16, 32, 64, 128".into());
+            bad(
+                "dram_access_bytes",
+                "expected one of 8, 16, 32, 64, 128".into(),
+            );
         }
         if !matches!(self.mem_batching.as_str(), "cycle" | "access") {
             bad("mem_batching", "expected one of cycle, access".into());
@@ -378,13 +393,19 @@ impl PiumaConfig {
             );
         }
         if !matches!(h.probe.as_str(), "linear" | "quadratic" | "double") {
-            bad("hash.probe", "expected one of linear, quadratic, double".into());
+            bad(
+                "hash.probe",
+                "expected one of linear, quadratic, double".into(),
+            );
         }
         if !(h.max_load.is_finite() && h.max_load > 0.0 && h.max_load <= 1.0) {
             bad("hash.max_load", "expected a fraction in (0, 1]".into());
         }
         if h.min_slots < 2 || !h.min_slots.is_power_of_two() {
-            bad("hash.min_slots", "expected a power of two of at least 2".into());
+            bad(
+                "hash.min_slots",
+                "expected a power of two of at least 2".into(),
+            );
         }
         if h.token_rows == 0 {
             bad("hash.token_rows", "expected at least 1".into());
@@ -421,6 +442,9 @@ mod tests {
         };
         let p = c.check("piuma");
         assert!(p.iter().any(|(k, _)| k == "piuma.spad_banks"));
-        assert!(p.iter().any(|(k, m)| k == "piuma.fetch" && m.contains("dma, load")));
+        assert!(
+            p.iter()
+                .any(|(k, m)| k == "piuma.fetch" && m.contains("dma, load"))
+        );
     }
 }

@@ -267,7 +267,11 @@ impl Wheel {
                 }
             }
             if found.is_none() {
-                let lo = if fb == 0 { 0 } else { self.bits[fw] & !(!0u64 << fb) };
+                let lo = if fb == 0 {
+                    0
+                } else {
+                    self.bits[fw] & !(!0u64 << fb)
+                };
                 if lo != 0 {
                     found = Some(fw * 64 + lo.trailing_zeros() as usize);
                 }
@@ -431,8 +435,7 @@ impl Machine {
         let cl = ceil_log2(cfg.cores as u64);
         groups.push(Group::new(
             topo.nthreads(),
-            (2 * (ceil_log2(tpc as u64) * lvl + cl * (lvl + cfg.net_latency_cycles as u64)))
-                .max(1),
+            (2 * (ceil_log2(tpc as u64) * lvl + cl * (lvl + cfg.net_latency_cycles as u64))).max(1),
         ));
         let active = pipes.len() as u32;
         Machine {
@@ -743,7 +746,11 @@ impl Machine {
                     let at = c + self.alu_lat;
                     self.ready_at(tid, W_ALU, c, at);
                 }
-                Op::Spad { core: dst, word, op } => {
+                Op::Spad {
+                    core: dst,
+                    word,
+                    op,
+                } => {
                     if dst == core {
                         let (start, ret) = self.spads[core as usize].access(c, word, op);
                         self.threads[tid as usize].ret = ret;
@@ -763,15 +770,8 @@ impl Machine {
                     }
                 }
                 Op::DramRead { addr, bytes } => {
-                    self.mem.access(
-                        core,
-                        c,
-                        addr,
-                        bytes as u64,
-                        false,
-                        WaitKind::Thread(tid),
-                        0,
-                    );
+                    self.mem
+                        .access(core, c, addr, bytes as u64, false, WaitKind::Thread(tid), 0);
                     self.block(tid, W_MEM, c);
                 }
                 Op::DramWrite { addr, bytes } => {
@@ -944,7 +944,9 @@ impl Machine {
         for (k, n) in W_NAMES.iter().enumerate() {
             let desc: &'static str = match k {
                 0 => "Fraction of thread-cycles waiting for an ALU result.",
-                1 => "Fraction of thread-cycles waiting for a local scratchpad access (bank queueing included).",
+                1 => {
+                    "Fraction of thread-cycles waiting for a local scratchpad access (bank queueing included)."
+                }
                 2 => "Fraction of thread-cycles waiting for a remote scratchpad access.",
                 3 => "Fraction of thread-cycles waiting for DRAM loads and DMA.",
                 _ => "Fraction of thread-cycles waiting at barriers.",
@@ -971,15 +973,30 @@ impl Machine {
         }
         out.int("spad_loads", s.loads, "ops", "Scratchpad loads.");
         out.int("spad_stores", s.stores, "ops", "Scratchpad stores.");
-        out.int("spad_cas", s.cas, "ops", "Scratchpad compare-and-swap operations.");
+        out.int(
+            "spad_cas",
+            s.cas,
+            "ops",
+            "Scratchpad compare-and-swap operations.",
+        );
         out.int(
             "spad_cas_failures",
             s.cas_fail,
             "ops",
             "CAS operations that found another value than expected (lost races or occupied slots).",
         );
-        out.int("spad_fetch_adds", s.fetch_add, "ops", "Scratchpad integer fetch-adds.");
-        out.int("spad_float_adds", s.float_add, "ops", "Scratchpad floating-point atomic adds.");
+        out.int(
+            "spad_fetch_adds",
+            s.fetch_add,
+            "ops",
+            "Scratchpad integer fetch-adds.",
+        );
+        out.int(
+            "spad_float_adds",
+            s.float_add,
+            "ops",
+            "Scratchpad floating-point atomic adds.",
+        );
         out.int(
             "spad_atomics",
             s.cas + s.fetch_add + s.float_add,
@@ -1018,13 +1035,48 @@ impl Machine {
             "Scratchpad operations on another core's scratchpad (over the network).",
         );
         let d = &self.mem.stats;
-        out.int("dram_read_accesses", d.read_accesses, "ops", "DRAM read accesses (thread loads and DMA descriptors).");
-        out.int("dram_write_accesses", d.write_accesses, "ops", "DRAM write accesses.");
-        out.int("dram_read_bytes", d.read_bytes, "bytes", "Bytes read from DRAM at the access granularity.");
-        out.int("dram_write_bytes", d.write_bytes, "bytes", "Bytes written to DRAM at the access granularity.");
-        out.int("dram_read_bytes_useful", d.read_bytes_useful, "bytes", "Bytes the reads asked for.");
-        out.int("dram_write_bytes_useful", d.write_bytes_useful, "bytes", "Bytes the writes carried.");
-        out.int("dram_requests", d.requests, "ops", "Requests handed to the memory after batching.");
+        out.int(
+            "dram_read_accesses",
+            d.read_accesses,
+            "ops",
+            "DRAM read accesses (thread loads and DMA descriptors).",
+        );
+        out.int(
+            "dram_write_accesses",
+            d.write_accesses,
+            "ops",
+            "DRAM write accesses.",
+        );
+        out.int(
+            "dram_read_bytes",
+            d.read_bytes,
+            "bytes",
+            "Bytes read from DRAM at the access granularity.",
+        );
+        out.int(
+            "dram_write_bytes",
+            d.write_bytes,
+            "bytes",
+            "Bytes written to DRAM at the access granularity.",
+        );
+        out.int(
+            "dram_read_bytes_useful",
+            d.read_bytes_useful,
+            "bytes",
+            "Bytes the reads asked for.",
+        );
+        out.int(
+            "dram_write_bytes_useful",
+            d.write_bytes_useful,
+            "bytes",
+            "Bytes the writes carried.",
+        );
+        out.int(
+            "dram_requests",
+            d.requests,
+            "ops",
+            "Requests handed to the memory after batching.",
+        );
         let secs = cyc / (self.cfg.freq_mhz * 1e6);
         out.float(
             "dram_bandwidth_gbps",
@@ -1032,7 +1084,12 @@ impl Machine {
             "GB/s",
             "DRAM bytes moved per second of the op.",
         );
-        out.int("net_bytes", self.mem.net_bytes, "bytes", "Bytes through the cores' network ports.");
+        out.int(
+            "net_bytes",
+            self.mem.net_bytes,
+            "bytes",
+            "Bytes through the cores' network ports.",
+        );
         out.int(
             "net_port_wait_cycles",
             self.mem.port_wait_cycles,
@@ -1046,8 +1103,23 @@ impl Machine {
             dq += x.queue_cycles;
         }
         out.int("dma_descriptors", dd, "ops", "DMA descriptors served.");
-        out.int("dma_bytes", db, "bytes", "Bytes moved by DMA engines (before granule rounding).");
-        out.int("dma_queue_cycles", dq, "cycles", "Cycles descriptors waited for a busy DMA engine.");
-        out.int("barriers", self.stats.barriers, "ops", "Barriers completed.");
+        out.int(
+            "dma_bytes",
+            db,
+            "bytes",
+            "Bytes moved by DMA engines (before granule rounding).",
+        );
+        out.int(
+            "dma_queue_cycles",
+            dq,
+            "cycles",
+            "Cycles descriptors waited for a busy DMA engine.",
+        );
+        out.int(
+            "barriers",
+            self.stats.barriers,
+            "ops",
+            "Barriers completed.",
+        );
     }
 }

@@ -598,9 +598,24 @@ impl Kernel for InnerKernel {
 
     fn stats(&self, out: &mut StatSet) {
         let s = &self.stats;
-        out.int("inner_dots", s.dots, "ops", "Dot products computed (output entries).");
-        out.int("inner_merge_steps", s.merge_steps, "ops", "Two-pointer merge steps.");
-        out.int("inner_matches", s.matches, "ops", "Index matches (scalar multiplications).");
+        out.int(
+            "inner_dots",
+            s.dots,
+            "ops",
+            "Dot products computed (output entries).",
+        );
+        out.int(
+            "inner_merge_steps",
+            s.merge_steps,
+            "ops",
+            "Two-pointer merge steps.",
+        );
+        out.int(
+            "inner_matches",
+            s.matches,
+            "ops",
+            "Index matches (scalar multiplications).",
+        );
         out.int(
             "inner_column_fetches",
             s.col_fetches,

@@ -122,7 +122,11 @@ pub fn build_kernel(
         KernelKind::Smash | KernelKind::SmashV2 | KernelKind::SmashV3 => {
             let bound: Vec<u64> = (0..a.nrows)
                 .map(|i| {
-                    let p: u64 = a.row_cols(i).iter().map(|&k| b.row_len(k as usize) as u64).sum();
+                    let p: u64 = a
+                        .row_cols(i)
+                        .iter()
+                        .map(|&k| b.row_len(k as usize) as u64)
+                        .sum();
                     p.min(b.ncols as u64)
                 })
                 .collect();
@@ -142,12 +146,8 @@ pub fn build_kernel(
             )?;
             Ok(Box::new(SmashKernel { engine }))
         }
-        KernelKind::Inner => Ok(Box::new(inner::InnerKernel::new(
-            cfg, &topo, a, b, bases,
-        )?)),
-        KernelKind::Outer => Ok(Box::new(outer::OuterKernel::new(
-            cfg, &topo, a, b, bases,
-        )?)),
+        KernelKind::Inner => Ok(Box::new(inner::InnerKernel::new(cfg, &topo, a, b, bases)?)),
+        KernelKind::Outer => Ok(Box::new(outer::OuterKernel::new(cfg, &topo, a, b, bases)?)),
     }
 }
 
@@ -221,7 +221,7 @@ pub fn verify(a: &SparseMatrix, b: &SparseMatrix, out: &[(u32, u32, f64)]) -> Ve
     let r = &a.to_sprs() * &b.to_sprs();
     let r = SparseMatrix::from_sprs(&r);
     let mut e: Vec<(u32, u32, f64)> = out.to_vec();
-    e.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    e.sort_by_key(|x| (x.0, x.1));
     let written = e.len() as u64;
     e.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
     let nnz = e.len() as u64;
@@ -281,7 +281,12 @@ pub fn run_standalone(
     let end = m.run_standalone()?;
     let mut stats = StatSet::default();
     stats.int("cycles", end, "cycles", "Cycles of the op.");
-    stats.int("products", products, "ops", "Partial products (scalar multiplications).");
+    stats.int(
+        "products",
+        products,
+        "ops",
+        "Partial products (scalar multiplications).",
+    );
     m.export(end, &mut stats);
     m.kernel().stats(&mut stats);
     Ok(RunResult {

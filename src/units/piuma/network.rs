@@ -186,6 +186,7 @@ impl MemSide {
 
     /// Issue a DRAM access from `core` at cycle `t`; `extra` cycles are added to its
     /// completion on top of the port wait and both network crossings.
+    #[allow(clippy::too_many_arguments)]
     pub fn access(
         &mut self,
         core: u32,
@@ -334,6 +335,9 @@ mod tests {
         let mut out = vec![];
         m.complete(m.outbox[0].id as u32, 100, &mut out);
         // Each waiter: + 1 port cycle + 2 x 5 network.
-        assert_eq!(out, vec![(WaitKind::Thread(0), 111), (WaitKind::Thread(1), 111)]);
+        assert_eq!(
+            out,
+            vec![(WaitKind::Thread(0), 111), (WaitKind::Thread(1), 111)]
+        );
     }
 }

@@ -137,7 +137,12 @@ impl OuterKernel {
         let mut start = vec![0u64; a.nrows];
         let mut core_total = vec![0u64; topo.cores as usize];
         let counts: Vec<u64> = (0..a.nrows)
-            .map(|i| a.row_cols(i).iter().map(|&k| b.row_len(k as usize) as u64).sum())
+            .map(|i| {
+                a.row_cols(i)
+                    .iter()
+                    .map(|&k| b.row_len(k as usize) as u64)
+                    .sum()
+            })
             .collect();
         for (c, &(r0, r1)) in core_rows.iter().enumerate() {
             let mut acc = 0;
@@ -190,8 +195,7 @@ impl OuterKernel {
         // the phases never overlap.
         let bufs = (0..topo.threads.len())
             .map(|t| Buffers {
-                base: reserved
-                    + topo.threads[t].in_core as u64 * Buffers::words(e as u64),
+                base: reserved + topo.threads[t].in_core as u64 * Buffers::words(e as u64),
                 entries: e as u64,
             })
             .collect();

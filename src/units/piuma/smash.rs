@@ -308,7 +308,11 @@ pub fn split_rows(n: u32, weights: &[u32]) -> Vec<(u32, u32)> {
 
 /// Bits needed to hold values `0..n`.
 pub fn bits_for(n: u64) -> u32 {
-    if n <= 1 { 1 } else { 64 - (n - 1).leading_zeros() }
+    if n <= 1 {
+        1
+    } else {
+        64 - (n - 1).leading_zeros()
+    }
 }
 
 impl Engine {
@@ -357,21 +361,36 @@ impl Engine {
             }
         } else {
             for c in 0..topo.cores {
-                gdefs.push((c, Scope::Core, c * topo.threads_per_core, topo.threads_per_core));
+                gdefs.push((
+                    c,
+                    Scope::Core,
+                    c * topo.threads_per_core,
+                    topo.threads_per_core,
+                ));
             }
         }
         let weights: Vec<u32> = gdefs.iter().map(|g| g.3).collect();
+        let groups_per_core = (gdefs.len() as u64 / topo.cores as u64).max(1);
         let chunks = split_rows(a.nrows as u32, &weights);
         let spad_words = cfg.spad_words();
         let mut next_free = vec![reserved; topo.cores as usize];
         let mut groups = Vec::new();
         let mut th = vec![Ts::default(); topo.threads.len()];
-        let mut bufs = vec![Buffers { base: 0, entries: e }; topo.threads.len()];
+        let mut bufs = vec![
+            Buffers {
+                base: 0,
+                entries: e
+            };
+            topo.threads.len()
+        ];
         let share_total = spad_words.saturating_sub(reserved);
         for (gi, &(core, scope, first, size)) in gdefs.iter().enumerate() {
             let (r0, r1) = chunks[gi];
             let rows = (r1 - r0) as u64;
-            let share = share_total * size as u64 / topo.threads_per_core as u64;
+            // Equal scratchpad shares for the groups of a core (a v3 fragment of a
+            // single-thread pipeline gets as large a table as an MTP's: its rows may be
+            // as heavy).
+            let share = share_total / groups_per_core;
             let base = next_free[core as usize];
             next_free[core as usize] += share;
             let bounds = base;
@@ -488,7 +507,6 @@ impl Engine {
         let g = &self.groups[self.th[tid as usize].group as usize];
         (g.r0, g.r1)
     }
-
 
     fn record_probes(&mut self, probes: u64) {
         let b = match probes {
@@ -658,8 +676,10 @@ impl Engine {
                     ts.st = S_WIN2;
                     if ts.lane == 0 {
                         self.stats.windows += 1;
-                        self.stats.max_slots =
-                            self.stats.max_slots.max(g.windows[ts.w as usize].geom.slots);
+                        self.stats.max_slots = self
+                            .stats
+                            .max_slots
+                            .max(g.windows[ts.w as usize].geom.slots);
                     }
                     return Op::Phase(self.phase_ids[1]);
                 }
@@ -866,8 +886,8 @@ impl Engine {
                             }
                             Source::Partials(p) => {
                                 let core = self.groups[gi].core as usize;
-                                let off = ts.part_pos
-                                    + (ts.bp - self.b.indptr[self.block_k(t)]) as u64;
+                                let off =
+                                    ts.part_pos + (ts.bp - self.b.indptr[self.block_k(t)]) as u64;
                                 return Op::Dma {
                                     addr: p.region[core] + 16 * off,
                                     bytes: 16 * n as u32,
@@ -935,13 +955,19 @@ impl Engine {
                     self.stats.inserts += 1;
                     ts.st = S_I0;
                     // Outer merge: the product was formed in the multiply phase.
-                    let mul = if matches!(self.src, Source::Product) { 1 } else { 0 };
+                    let mul = if matches!(self.src, Source::Product) {
+                        1
+                    } else {
+                        0
+                    };
                     return Op::Alu(mul + self.hash_cost);
                 }
                 S_I0 => {
                     let g = &self.groups[gi];
                     let ts = &mut self.th[t];
-                    let slot = g.windows[ts.w as usize].geom.slot(ts.home, ts.step, ts.probe);
+                    let slot = g.windows[ts.w as usize]
+                        .geom
+                        .slot(ts.home, ts.step, ts.probe);
                     ts.slot = slot;
                     ts.probe += 1;
                     self.stats.probes += 1;
@@ -962,7 +988,13 @@ impl Engine {
                             }
                             if ret == 0 {
                                 ts.st = S_I2;
-                                return spad(word, SpadOp::Cas { expect: 0, new: tag });
+                                return spad(
+                                    word,
+                                    SpadOp::Cas {
+                                        expect: 0,
+                                        new: tag,
+                                    },
+                                );
                             }
                         }
                         SlotLayout::Token => {
@@ -1162,7 +1194,12 @@ impl Engine {
     /// Export the engine's counters.
     pub fn export(&self, out: &mut StatSet) {
         let s = &self.stats;
-        out.int("hash_inserts", s.inserts, "ops", "Items merged into scratchpad hash tables.");
+        out.int(
+            "hash_inserts",
+            s.inserts,
+            "ops",
+            "Items merged into scratchpad hash tables.",
+        );
         out.int("hash_probes", s.probes, "ops", "Hash slots examined.");
         out.float(
             "probes_per_insert",
@@ -1182,7 +1219,12 @@ impl Engine {
             "ratio",
             "(probes - inserts) / inserts.",
         );
-        out.int("hash_new_keys", s.new_keys, "ops", "Inserts that created an output entry.");
+        out.int(
+            "hash_new_keys",
+            s.new_keys,
+            "ops",
+            "Inserts that created an output entry.",
+        );
         out.int(
             "hash_cas_lost",
             s.cas_lost,
@@ -1198,9 +1240,19 @@ impl Engine {
                 "Inserts that needed this many probes.",
             );
         }
-        out.int("max_probes", s.max_probes, "ops", "Most probes one insert needed.");
+        out.int(
+            "max_probes",
+            s.max_probes,
+            "ops",
+            "Most probes one insert needed.",
+        );
         out.int("hash_windows", s.windows, "ops", "Windows processed.");
-        out.int("hash_max_slots", s.max_slots, "slots", "Largest window table, in slots.");
+        out.int(
+            "hash_max_slots",
+            s.max_slots,
+            "slots",
+            "Largest window table, in slots.",
+        );
         out.float(
             "hash_peak_load",
             s.peak_load,
@@ -1209,4 +1261,3 @@ impl Engine {
         );
     }
 }
-

@@ -86,7 +86,13 @@ pub fn label(spec: &str) -> String {
         _ => spec
             .trim()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '=' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '=' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect(),
     }
 }
@@ -148,8 +154,12 @@ impl PiumaUnit {
                 super::config::KERNEL_NAMES
             )
         })?;
-        let am = self.matrix(&a_spec).map_err(|e| format!("op `{id}`: {e}"))?;
-        let bm = self.matrix(&b_spec).map_err(|e| format!("op `{id}`: {e}"))?;
+        let am = self
+            .matrix(&a_spec)
+            .map_err(|e| format!("op `{id}`: {e}"))?;
+        let bm = self
+            .matrix(&b_spec)
+            .map_err(|e| format!("op `{id}`: {e}"))?;
         super::check_shapes(&am, &bm).map_err(|e| format!("op `{id}`: {e}"))?;
         let packed = Bases::packed(&am, &bm);
         let bases = Bases {
@@ -231,8 +241,18 @@ impl PiumaUnit {
         m.kernel().stats(&mut stats);
         let v = if self.cfg.verify {
             let v = verify(&run.a, &run.b, m.kernel().output());
-            stats.int("verify_nnz_ref", v.nnz_ref, "entries", "nnz of sprs's product of A and B.");
-            stats.int("verify_nnz", v.nnz, "entries", "Distinct entries the kernel wrote.");
+            stats.int(
+                "verify_nnz_ref",
+                v.nnz_ref,
+                "entries",
+                "nnz of sprs's product of A and B.",
+            );
+            stats.int(
+                "verify_nnz",
+                v.nnz,
+                "entries",
+                "Distinct entries the kernel wrote.",
+            );
             stats.int(
                 "verify_written",
                 v.written,
@@ -309,7 +329,8 @@ impl Component<Msg> for PiumaUnit {
                 let Some(run) = self.run.as_mut() else {
                     return;
                 };
-                if r.id >> 32 != run.op as u64 || !run.machine.mem.is_outstanding(r.id & 0xffff_ffff)
+                if r.id >> 32 != run.op as u64
+                    || !run.machine.mem.is_outstanding(r.id & 0xffff_ffff)
                 {
                     return;
                 }
@@ -362,8 +383,18 @@ impl Component<Msg> for PiumaUnit {
     }
 
     fn stats(&self, s: &mut StatSet) {
-        s.int("ops", self.records.len() as u64, "ops", "spgemm ops completed.");
-        s.int("busy_cycles", self.busy_cycles, "cycles", "Cycles with an op in progress.");
+        s.int(
+            "ops",
+            self.records.len() as u64,
+            "ops",
+            "spgemm ops completed.",
+        );
+        s.int(
+            "busy_cycles",
+            self.busy_cycles,
+            "cycles",
+            "Cycles with an op in progress.",
+        );
         let fails = self
             .records
             .iter()
