@@ -10,6 +10,14 @@
 
 use std::sync::Arc;
 use std::time::Instant;
+
+/// CPU time of this process in seconds (Linux `/proc/self/schedstat`), if available: the
+/// machine is shared, so wall time alone overstates the cost when others are busy.
+fn cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
 use xpusim::units::piuma::{KernelKind, PiumaConfig, StandaloneMem, run_standalone};
 use xpusim::workload::sparse::load_spec;
 
@@ -81,16 +89,21 @@ fn main() {
     let cfg = PiumaConfig::default();
     for k in kernels {
         let t = Instant::now();
+        let c0 = cpu_seconds();
         let r = run_standalone(&cfg, k, a.clone(), a.clone(), StandaloneMem::default())
             .unwrap_or_else(|e| panic!("{e}"));
         let wall = t.elapsed().as_secs_f64();
+        let cpu = match (c0, cpu_seconds()) {
+            (Some(a), Some(b)) => format!("cpu {:6.2} s", b - a),
+            _ => "cpu n/a".to_string(),
+        };
         let instr = r
             .stats
             .get("instructions")
             .and_then(|v| v.as_f64())
             .unwrap_or(0.0);
         println!(
-            "{:9} products {:>11}  cycles {:>11}  wall {:6.2} s  {:>6.2} M products/s  {:>6.1} M instr/s  {:>6.2} M cycles/s",
+            "{:9} products {:>11}  cycles {:>11}  wall {:6.2} s  {cpu}  {:>6.2} M products/s  {:>6.1} M instr/s  {:>6.2} M cycles/s (per wall second)",
             k.name(),
             r.products,
             r.cycles,

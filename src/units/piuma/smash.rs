@@ -424,11 +424,10 @@ impl Engine {
             let mut sum = 0u64;
             for r in r0..r1 {
                 let bnd = row_bound[r as usize];
-                if bnd > cap {
+                if bnd > hmax {
                     return Err(KernelError::Capacity(format!(
-                        "row {r} of A can produce {bnd} distinct output entries but a table of {hmax} slots \
-                         at hash.max_load = {} holds {cap}; raise spad_kib or hash.max_load",
-                        cfg.hash.max_load
+                        "row {r} of A can produce {bnd} distinct output entries but the largest table \
+                         of a hash group has {hmax} slots; raise spad_kib"
                     )));
                 }
                 if r > start && (sum + bnd > cap || (r - start) as u64 >= max_rows_token) {
@@ -444,7 +443,11 @@ impl Engine {
             let windows = windows
                 .into_iter()
                 .map(|(s, en, sum)| {
-                    let want = ((sum as f64 / cfg.hash.max_load).ceil() as u64).max(1);
+                    // A single row heavier than max_load of the largest table gets a window
+                    // of its own at a higher load (up to a full table).
+                    let want = ((sum as f64 / cfg.hash.max_load).ceil() as u64)
+                        .max(1)
+                        .max(if sum > cap { hmax } else { 1 });
                     let slots = want
                         .next_power_of_two()
                         .max(cfg.hash.min_slots as u64)
