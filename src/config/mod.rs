@@ -55,6 +55,8 @@ pub struct Config {
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
     pub dma: Option<DmaConfig>,
+    /// Tensor-core chip (LUT arrays or a MAC baseline) for `gemm`/`gemv` ops (absent: none).
+    pub lut: Option<crate::units::lut::LutConfig>,
     /// PIUMA cores with atomic scratchpads for `spgemm` ops (absent: none).
     pub piuma: Option<crate::units::piuma::PiumaConfig>,
     /// Energy per action, for `energy.csv` and the energy totals.
@@ -201,6 +203,9 @@ impl Config {
         }
         if let Some(d) = &self.dma {
             d.validate("dma", &mut out);
+        }
+        if let Some(l) = &self.lut {
+            l.validate("lut", &mut out);
         }
         if let Some(p) = &self.piuma {
             p.validate("piuma", &mut out);
