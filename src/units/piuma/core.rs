@@ -1123,3 +1123,59 @@ impl Machine {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready_ids(v: &[Ev]) -> Vec<u32> {
+        v.iter()
+            .map(|e| match e {
+                Ev::Ready(t) => *t,
+                _ => u32::MAX,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wheel_orders_near_and_far_events() {
+        let mut w = Wheel::new();
+        w.push(0, 5, Ev::Ready(1));
+        w.push(0, 5, Ev::Ready(2));
+        w.push(0, 4095, Ev::Ready(3));
+        w.push(0, 4096, Ev::Ready(4));
+        w.push(0, 10_000, Ev::Ready(5));
+        assert_eq!(w.next(0), Some(5));
+        w.migrate(5);
+        let v = w.take(5);
+        assert_eq!(ready_ids(&v), vec![1, 2]);
+        w.put_back(5, v);
+        assert_eq!(w.next(5), Some(4095));
+        w.migrate(4095);
+        assert_eq!(ready_ids(&w.take(4095)), vec![3]);
+        assert_eq!(w.next(4095), Some(4096));
+        w.migrate(4096);
+        assert_eq!(ready_ids(&w.take(4096)), vec![4]);
+        // The far event is found across the wrap of the bucket ring.
+        assert_eq!(w.next(4096), Some(10_000));
+        w.migrate(10_000);
+        assert_eq!(ready_ids(&w.take(10_000)), vec![5]);
+        assert!(w.is_empty());
+        assert_eq!(w.next(10_000), None);
+    }
+
+    #[test]
+    fn topology_numbers_threads_core_major() {
+        let cfg = PiumaConfig {
+            cores: 2,
+            ..Default::default()
+        };
+        let t = Topology::new(&cfg);
+        assert_eq!(t.nthreads(), 132);
+        assert_eq!(t.pipes.len(), 12);
+        // Core 1's first STP thread: 66 + 64.
+        let p = t.threads[130];
+        assert_eq!((p.core, p.pipe_in_core, p.lane, p.in_core), (1, 4, 0, 64));
+        assert_eq!(t.pipes[11], (131, 1));
+    }
+}
