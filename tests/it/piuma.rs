@@ -492,3 +492,20 @@ fn run_through_the_engine_reports_verified_products_and_speedups() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("nope.mtx"), "{}", stderr(&o));
 }
+
+#[test]
+fn empty_products_finish_with_an_empty_result() {
+    let z = Arc::new(load_spec("uniform:n=10,nnz_per_row=0", None).unwrap());
+    for k in KernelKind::ALL {
+        let r = run_standalone(
+            &small_cfg(),
+            k,
+            z.clone(),
+            z.clone(),
+            StandaloneMem::default(),
+        )
+        .unwrap_or_else(|e| panic!("{k:?}: {e}"));
+        assert!(r.output.is_empty(), "{k:?}");
+        assert!(verify(&z, &z, &r.output).ok());
+    }
+}
