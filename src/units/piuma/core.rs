@@ -387,6 +387,14 @@ pub struct Machine {
     /// `rings[(c % RING) * pipes + p]`: lanes of pipeline `p` that become ready at cycle
     /// `c` (within `RING` cycles of now).
     rings: Vec<u64>,
+    /// 64-bit words per pipeline bitset.
+    pw: usize,
+    /// `ring_pipes[(c % RING) * pw + p / 64]` bit `p % 64`: pipeline `p` has lanes in
+    /// `rings` for cycle `c`.
+    ring_pipes: Vec<u64>,
+    /// Bit `p`: pipeline `p` has a ready lane (`ready[p] != 0`).
+    ready_pipes: Vec<u64>,
+    issue_buf: Vec<u64>,
     done_buf: Vec<(u32, u64)>,
     wait_buf: Vec<(WaitKind, u64)>,
     done_threads: u32,
@@ -467,6 +475,16 @@ impl Machine {
                 .map(|&(_, n)| if n == 64 { !0 } else { (1u64 << n) - 1 })
                 .collect(),
             rings: vec![0; RING as usize * topo.pipes.len()],
+            pw: topo.pipes.len().div_ceil(64),
+            ring_pipes: vec![0; RING as usize * topo.pipes.len().div_ceil(64)],
+            ready_pipes: {
+                let mut v = vec![0u64; topo.pipes.len().div_ceil(64)];
+                for p in 0..topo.pipes.len() {
+                    v[p / 64] |= 1 << (p % 64);
+                }
+                v
+            },
+            issue_buf: vec![0; topo.pipes.len().div_ceil(64)],
             done_buf: Vec::new(),
             wait_buf: Vec::new(),
             done_threads: 0,
@@ -546,11 +564,17 @@ impl Machine {
         }
         th.ready_at = c;
         let pos = self.topo.threads[tid as usize];
-        let r = &mut self.ready[pos.pipe as usize];
+        self.set_ready(pos.pipe as usize, 1 << pos.lane);
+    }
+
+    #[inline]
+    fn set_ready(&mut self, p: usize, lanes: u64) {
+        let r = &mut self.ready[p];
         if *r == 0 {
             self.active += 1;
+            self.ready_pipes[p / 64] |= 1 << (p % 64);
         }
-        *r |= 1 << pos.lane;
+        *r |= lanes;
     }
 
     #[inline]
@@ -571,7 +595,9 @@ impl Machine {
         if at - c < RING {
             let pos = self.topo.threads[tid as usize];
             let slot = (at % RING) as usize;
-            self.rings[slot * self.ready.len() + pos.pipe as usize] |= 1 << pos.lane;
+            let p = pos.pipe as usize;
+            self.rings[slot * self.ready.len() + p] |= 1 << pos.lane;
+            self.ring_pipes[slot * self.pw + p / 64] |= 1 << (p % 64);
             self.ring_any |= 1 << slot;
         } else {
             th.blocked = u8::MAX;
@@ -594,23 +620,30 @@ impl Machine {
         if self.ring_any & (1 << slot) != 0 {
             self.ring_any &= !(1 << slot);
             let n = self.ready.len();
-            let ring = &mut self.rings[slot * n..(slot + 1) * n];
-            for (r, x) in self.ready.iter_mut().zip(ring.iter_mut()) {
-                if *x != 0 {
-                    if *r == 0 {
-                        self.active += 1;
-                    }
-                    *r |= *x;
-                    *x = 0;
+            for w in 0..self.pw {
+                let mut m = std::mem::take(&mut self.ring_pipes[slot * self.pw + w]);
+                while m != 0 {
+                    let p = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let lanes = std::mem::take(&mut self.rings[slot * n + p]);
+                    self.set_ready(p, lanes);
                 }
             }
         }
         if self.active > 0 {
-            for p in 0..self.ready.len() {
-                if self.ready[p] != 0 {
+            // Pipelines in index order; issuing never makes another pipeline ready in
+            // the same cycle, so a snapshot of the ready set is exact.
+            let mut buf = std::mem::take(&mut self.issue_buf);
+            buf.copy_from_slice(&self.ready_pipes);
+            for (w, &word) in buf.iter().enumerate() {
+                let mut m = word;
+                while m != 0 {
+                    let p = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
                     self.issue(p, c);
                 }
             }
+            self.issue_buf = buf;
         }
         let mut done = std::mem::take(&mut self.done_buf);
         self.mem.flush(c, &mut done);
@@ -646,11 +679,7 @@ impl Machine {
             Ev::Ready(t) => self.make_ready(t, c),
             Ev::Wake(t) => {
                 let pos = self.topo.threads[t as usize];
-                let r = &mut self.ready[pos.pipe as usize];
-                if *r == 0 {
-                    self.active += 1;
-                }
-                *r |= 1 << pos.lane;
+                self.set_ready(pos.pipe as usize, 1 << pos.lane);
             }
             Ev::Remote(t) => {
                 let (core, word, op) = self.threads[t as usize].remote;
@@ -701,6 +730,7 @@ impl Machine {
         pipe.issued += 1;
         if *ready == 0 {
             self.active -= 1;
+            self.ready_pipes[p / 64] &= !(1 << (p % 64));
         }
         let tid = pipe.first + lane;
         let th = &mut self.threads[tid as usize];
