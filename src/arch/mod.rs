@@ -113,6 +113,10 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
             units.push((u.info().clone(), Box::new(u)));
         }
     }
+    if let Some(p) = &cfg.piuma {
+        let u = crate::units::piuma::unit::PiumaUnit::new(0, p, Arc::clone(&work));
+        units.push((u.info().clone(), Box::new(u)));
+    }
     if let Some(v) = &cfg.vector {
         for i in 0..v.count as usize {
             let u = crate::units::vector::VectorUnit::new(i, v, Arc::clone(&work));

@@ -59,6 +59,8 @@ pub struct Config {
     pub dma: Option<DmaConfig>,
     /// Tensor-core chip (LUT arrays or a MAC baseline) for `gemm`/`gemv` ops (absent: none).
     pub lut: Option<crate::units::lut::LutConfig>,
+    /// PIUMA cores with atomic scratchpads for `spgemm` ops (absent: none).
+    pub piuma: Option<crate::units::piuma::PiumaConfig>,
     /// Energy per action, for `energy.csv` and the energy totals.
     #[serde(default)]
     pub energy: crate::stats::energy::EnergyConfig,
@@ -209,6 +211,9 @@ impl Config {
         }
         if let Some(l) = &self.lut {
             l.validate("lut", &mut out);
+        }
+        if let Some(p) = &self.piuma {
+            p.validate("piuma", &mut out);
         }
         match &self.memory {
             MemoryConfig::Ideal(m) => m.validate("memory", &mut out),

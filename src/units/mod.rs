@@ -11,6 +11,7 @@
 pub mod dma;
 pub mod lut;
 pub mod npu;
+pub mod piuma;
 pub mod stream;
 pub mod vector;
 

@@ -6,3 +6,4 @@ mod common;
 mod determinism;
 mod lut;
 mod npu;
+mod piuma;
