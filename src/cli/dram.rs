@@ -1,0 +1,155 @@
+//! `xpusim dram`: replay a Ramulator LoadStoreTrace on a DRAM configuration and write
+//! `summary.json`.
+
+use xpusim::mem::dram::checker;
+use xpusim::mem::dram::config::DramConfig;
+use xpusim::mem::dram::replay::{self, Summary};
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `xpusim dram`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DramArgs {
+    /// System config (TOML) whose `[memory]` table has `kind = "dram"`.
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Memory trace in Ramulator's LoadStoreTrace format (`LD 0xADDR` / `ST 0xADDR`).
+    #[arg(long)]
+    pub trace: PathBuf,
+    /// Output directory for `summary.json`.
+    #[arg(long, default_value = "out/dram")]
+    pub out: PathBuf,
+    /// Record every issued command and check it against the timing constraint table.
+    #[arg(long)]
+    pub check_timing: bool,
+}
+
+#[derive(Deserialize)]
+struct SystemFile {
+    schema_version: u32,
+    memory: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind")]
+enum MemorySection {
+    #[serde(rename = "dram")]
+    Dram(DramConfig),
+    #[serde(rename = "ideal")]
+    Ideal(toml::Value),
+}
+
+/// Load the `[memory]` DRAM section of a system config file.
+pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read config", path.display()))?;
+    let sys: SystemFile =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if sys.schema_version != 1 {
+        bail!(
+            "{}: schema_version: expected 1, got {}",
+            path.display(),
+            sys.schema_version
+        );
+    }
+    let Some(mem) = sys.memory else {
+        bail!("{}: memory: expected a [memory] table with kind = \"dram\"", path.display());
+    };
+    let section: MemorySection = serde_path_to_error::deserialize(mem).map_err(|e| {
+        let p = e.path().to_string();
+        let key = if p == "." { "memory".to_string() } else { format!("memory.{p}") };
+        anyhow::anyhow!("{}: {key}: {}", path.display(), e.inner())
+    })?;
+    let cfg = match section {
+        MemorySection::Dram(c) => c,
+        MemorySection::Ideal(_) => bail!(
+            "{}: memory.kind: expected \"dram\" for `xpusim dram`, got \"ideal\"",
+            path.display()
+        ),
+    };
+    let problems = cfg.validate("memory");
+    if !problems.is_empty() {
+        let msg: Vec<String> = problems
+            .iter()
+            .map(|(k, m)| format!("{}: {k}: {m}", path.display()))
+            .collect();
+        bail!("{}", msg.join("\n"));
+    }
+    Ok(cfg)
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename to {}", path.display()))?;
+    Ok(())
+}
+
+/// Run `xpusim dram`.
+pub fn run(args: &DramArgs) -> anyhow::Result<()> {
+    let cfg = load_config(&args.config)?;
+    let trace = replay::read_trace(&args.trace).map_err(anyhow::Error::msg)?;
+    let t0 = std::time::Instant::now();
+    let (summary, sys) =
+        replay::replay(&cfg, &trace, args.check_timing).map_err(anyhow::Error::msg)?;
+    let wall = t0.elapsed().as_secs_f64();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let json = serde_json::to_string_pretty(&summary)?;
+    write_atomic(&args.out.join("summary.json"), json.as_bytes())?;
+    print_summary(&summary, wall);
+    if args.check_timing {
+        let mut total = 0;
+        let mut cmds = 0;
+        for (i, ch) in sys.channels.iter().enumerate() {
+            let log = ch.log.as_deref().unwrap_or(&[]);
+            let rep = checker::check(&sys.spec, log, 20);
+            cmds += rep.commands;
+            total += rep.total;
+            for v in &rep.violations {
+                eprintln!("channel {i}: {v}");
+            }
+        }
+        if total > 0 {
+            bail!("timing check: {total} violation(s) in {cmds} commands");
+        }
+        println!("timing check: {cmds} commands, no violation");
+    }
+    Ok(())
+}
+
+fn print_summary(s: &Summary, wall: f64) {
+    println!(
+        "{} {} / {}, {} channel(s): {} requests ({} reads, {} writes)",
+        s.standard, s.org_preset, s.timing_preset, s.channels, s.requests, s.reads, s.writes
+    );
+    println!(
+        "  cycles {}  time {:.1} ns  bandwidth {:.3} GB/s of {:.1} peak ({:.1}%)",
+        s.cycles_to_complete,
+        s.time_ns,
+        s.bandwidth_gbps,
+        s.peak_gbps,
+        100.0 * s.efficiency
+    );
+    println!(
+        "  avg read latency {:.2} cycles ({:.2} ns)  row hits {}  misses {}  conflicts {}  refreshes {}",
+        s.avg_read_latency_cycles,
+        s.avg_read_latency_ns,
+        s.row_hits,
+        s.row_misses,
+        s.row_conflicts,
+        s.refreshes
+    );
+    let cyc_per_s = if wall > 0.0 {
+        s.cycles_to_complete as f64 / wall
+    } else {
+        0.0
+    };
+    eprintln!(
+        "  wall {:.3} s: {:.2} M DRAM cycles/s, {:.2} M requests/s",
+        wall,
+        cyc_per_s / 1e6,
+        s.requests as f64 / wall.max(1e-9) / 1e6
+    );
+}
