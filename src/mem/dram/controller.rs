@@ -56,8 +56,15 @@ pub struct Req {
     pub depart: i64,
     /// Row hit/miss/conflict already counted.
     pub counted: bool,
+    /// Lower bound of the tick at which `cmd` is legal (exact when at or below the current
+    /// tick, since ready clocks only grow).
+    pub ecache: i64,
+    /// Version of the bank state `cmd` was derived from (`u32::MAX`: derive again).
+    pub ver: u32,
     /// Caller's tag, returned on completion.
     pub tag: u64,
+    /// Flat bank id (for bank-level locations).
+    pub bank: u32,
 }
 
 /// A command the controller issued (for the timing checker and command traces).
@@ -352,7 +359,10 @@ impl Controller {
             arrive: now,
             depart: -1,
             counted: false,
+            ecache: 0,
+            ver: u32::MAX,
             tag,
+            bank: loc.node[self.dev.org().bank_level],
         }
     }
 
@@ -368,7 +378,14 @@ impl Controller {
             arrive: self.clk,
             depart: -1,
             counted: false,
+            ecache: 0,
+            ver: u32::MAX,
             tag: 0,
+            bank: if loc.depth as usize == self.dev.org().bank_level {
+                loc.node[self.dev.org().bank_level]
+            } else {
+                0
+            },
         }
     }
 
@@ -557,10 +574,26 @@ impl Controller {
             Buf::Write => &mut self.write_q,
             Buf::Activating => &mut self.activating,
         };
+        let bl = self.dev.org().bank_level;
+        let clk = self.clk;
         for r in q.iter_mut() {
-            r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-            let ci = &self.spec.commands[r.cmd as usize];
-            r.cmd_closing_single = ci.closing && !ci.all_bank;
+            if r.loc.depth as usize == bl {
+                let v = self.dev.bank_version(r.loc.bank(bl));
+                if v != r.ver {
+                    r.ver = v;
+                    r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+                    let ci = &self.spec.commands[r.cmd as usize];
+                    r.cmd_closing_single = ci.closing && !ci.all_bank;
+                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                } else if r.ecache <= clk {
+                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                }
+            } else {
+                r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+                let ci = &self.spec.commands[r.cmd as usize];
+                r.cmd_closing_single = ci.closing && !ci.all_bank;
+                r.ecache = self.dev.earliest(r.cmd, &r.loc);
+            }
         }
     }
 
@@ -634,19 +667,65 @@ impl Controller {
     }
 
     fn scan(&mut self, b: Buf, f: Filter, edges: bool) -> Option<usize> {
-        self.derive_cmds(b);
-        let mut scratch = std::mem::take(&mut self.scratch);
-        let p = scheduler::pick(
-            self.queue(b),
-            &self.dev,
-            self.sched,
-            self.clk,
-            |r| self.eligible(r, &f, edges),
-            &mut scratch,
-        );
-        self.scratch = scratch;
-        self.wake = self.wake.min(p.earliest);
-        p.ready
+        if self.sched == SchedulerKind::FrfcfsRowhit {
+            self.derive_cmds(b);
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let p = scheduler::pick(
+                self.queue(b),
+                &self.dev,
+                self.sched,
+                self.clk,
+                |r| self.eligible(r, &f, edges),
+                &mut scratch,
+            );
+            self.scratch = scratch;
+            self.wake = self.wake.min(p.earliest);
+            return p.ready;
+        }
+        // FR-FCFS in one pass: refresh each request's command and ready tick, then keep the
+        // oldest eligible request that is ready now.
+        let mut q = std::mem::take(self.queue_mut(b));
+        let clk = self.clk;
+        let bl = self.dev.org().bank_level;
+        let mut best: Option<usize> = None;
+        let mut best_arrive = i64::MAX;
+        let mut earliest = i64::MAX;
+        for i in 0..q.len() {
+            let r = &mut q[i];
+            if r.loc.depth as usize == bl {
+                let v = self.dev.bank_version(r.bank as usize);
+                if v != r.ver {
+                    r.ver = v;
+                    r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+                    let ci = &self.spec.commands[r.cmd as usize];
+                    r.cmd_closing_single = ci.closing && !ci.all_bank;
+                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                } else if r.ecache <= clk {
+                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                }
+            } else {
+                r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+                let ci = &self.spec.commands[r.cmd as usize];
+                r.cmd_closing_single = ci.closing && !ci.all_bank;
+                r.ecache = self.dev.earliest(r.cmd, &r.loc);
+            }
+            let r = &q[i];
+            if r.ecache > clk {
+                earliest = earliest.min(r.ecache);
+                continue;
+            }
+            if !self.eligible(r, &f, edges) {
+                continue;
+            }
+            earliest = earliest.min(r.ecache);
+            if r.arrive < best_arrive {
+                best_arrive = r.arrive;
+                best = Some(i);
+            }
+        }
+        *self.queue_mut(b) = q;
+        self.wake = self.wake.min(earliest);
+        best
     }
 
     fn pick_prio(&mut self, slot: Slot, edges: bool, split: bool) -> Option<usize> {
@@ -784,6 +863,7 @@ impl Controller {
         let q = self.queue_mut(b);
         q[i].cmd = to;
         q[i].fin = to;
+        q[i].ver = u32::MAX;
     }
 
     fn queue_mut(&mut self, b: Buf) -> &mut Vec<Req> {
@@ -953,6 +1033,7 @@ impl Controller {
         let mut best: Option<(usize, i64)> = None;
         for i in 0..self.activating.len() {
             self.activating[i].cmd = act2;
+            self.activating[i].ver = u32::MAX;
             let r = self.activating[i];
             let deadline = self.act2_deadline[r.loc.bank(bl)];
             let e = self.dev.earliest(act2, &r.loc);

@@ -100,12 +100,14 @@ pub struct Device {
     ready: Vec<i64>,
     cons: Vec<Vec<Entry>>,
     has_sib: Vec<bool>,
-    check_levels: Vec<Vec<u8>>,
+    check_levels: Vec<([u8; MAX_LEVELS], u8)>,
     hist_w: Vec<u32>,
     hist_off: Vec<usize>,
     hist: Vec<i64>,
     /// Every bank of the channel, by flat bank id.
     pub banks: Vec<Bank>,
+    /// Per bank: incremented whenever the bank's state changes.
+    versions: Vec<u32>,
 }
 
 impl Device {
@@ -135,10 +137,13 @@ impl Device {
         }
         let check_levels = (0..ncmd)
             .map(|cmd| {
-                (0..nl)
-                    .filter(|l| targeted[l * ncmd + cmd])
-                    .map(|l| l as u8)
-                    .collect()
+                let mut a = [0u8; MAX_LEVELS];
+                let mut n = 0u8;
+                for l in (0..nl).filter(|l| targeted[l * ncmd + cmd]) {
+                    a[n as usize] = l as u8;
+                    n += 1;
+                }
+                (a, n)
             })
             .collect();
         let mut hist_w = vec![0u32; nl * ncmd];
@@ -181,8 +186,15 @@ impl Device {
                 };
                 org.banks()
             ],
+            versions: vec![0; org.banks()],
             org,
         }
+    }
+
+    /// A counter that changes whenever the state of bank `b` changes.
+    #[inline]
+    pub fn bank_version(&self, b: usize) -> u32 {
+        self.versions[b]
     }
 
     /// The organisation.
@@ -196,7 +208,8 @@ impl Device {
         let cmd = cmd as usize;
         let depth = loc.depth as usize;
         let mut e = 0i64;
-        for &l in &self.check_levels[cmd] {
+        let (levels, n) = &self.check_levels[cmd];
+        for &l in &levels[..*n as usize] {
             let l = l as usize;
             if l <= depth {
                 let i = (self.org.base[l] + loc.node[l] as usize) * self.ncmd + cmd;
@@ -275,7 +288,19 @@ impl Device {
         }
         // Bank state.
         let bl = self.org.bank_level;
-        match self.kinds[c] {
+        let kind = self.kinds[c];
+        if matches!(
+            kind,
+            CmdKind::Act | CmdKind::Act1 | CmdKind::Act2 | CmdKind::PrePb | CmdKind::Rda | CmdKind::Wra
+        ) {
+            let b = loc.bank(bl);
+            self.versions[b] = self.versions[b].wrapping_add(1) % (u32::MAX - 1);
+        } else if kind == CmdKind::PreAb {
+            for b in self.bank_range(loc) {
+                self.versions[b] = self.versions[b].wrapping_add(1) % (u32::MAX - 1);
+            }
+        }
+        match kind {
             CmdKind::Act | CmdKind::Act2 => {
                 let b = &mut self.banks[loc.bank(bl)];
                 b.state = BankState::Opened;

@@ -137,7 +137,8 @@ mod tests {
         assert_eq!(l.row, 1234);
         // bank 9 = BG 1 (least significant, 2 bits) + 4 * bank 2.
         assert_eq!((l.ids[2], l.ids[3]), (1, 2));
-        assert_eq!(l.bank(3), 9 / 4 * 4 + 9 % 4 * 0 + (1 * 4 + 2) - 6);
+        // Flat bank ids are bank-group major: BG 1, bank 2 -> 1 * 4 + 2.
+        assert_eq!(l.bank(3), 6);
     }
 
     #[test]

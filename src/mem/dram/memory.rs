@@ -17,7 +17,8 @@ use super::mapper::Mapper;
 use super::timing::Spec;
 use crate::arch::Msg;
 use crate::engine::{Component, Ctx, Cycle, PortId};
-use crate::mem::{MemReq, MemResp};
+use crate::engine::ClockDomain;
+use crate::mem::MemResp;
 use crate::stats::StatSet;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -131,6 +132,14 @@ impl DramMemory {
         })
     }
 
+    /// The DRAM clock domain: one engine cycle per simulation tick (the device clock, or half
+    /// of it for HBM3), rounded to the engine's integer-kHz resolution (GDDR6's 570 ps tick
+    /// becomes 1754.386 MHz, i.e. 569.9999 ps).
+    pub fn clock(&self) -> ClockDomain {
+        let mhz = (1e9 / self.sys.spec.tick_ps).round() / 1000.0;
+        ClockDomain::new(format!("{}.clk", self.name), mhz).expect("DRAM clock in range")
+    }
+
     /// The channels and controllers (for reports and tests).
     pub fn system(&self) -> &DramSystem {
         &self.sys
@@ -224,8 +233,6 @@ impl DramMemory {
             if finished {
                 let p = self.reqs[slot].take().unwrap();
                 self.free.push(slot as u32);
-                // The response leaves at the tick the last transaction completed.
-                let _ = d.clk;
                 cx.send(
                     p.port,
                     Msg::MemResp(MemResp {
@@ -384,20 +391,174 @@ impl Component<Msg> for DramMemory {
             "Controller-queue entry to data return, DRAM ticks.",
         );
         let spec = &self.sys.spec;
-        for (k, name) in [
-            (super::timing::CmdKind::Act, "cmd_act"),
-            (super::timing::CmdKind::PrePb, "cmd_pre"),
-            (super::timing::CmdKind::Rd, "cmd_rd"),
-            (super::timing::CmdKind::Wr, "cmd_wr"),
-            (super::timing::CmdKind::RefAb, "cmd_ref"),
-        ] {
-            let _ = (k, name);
-        }
         let c = super::replay::command_counts(spec, &cmds);
         out.int("cmd_act", c.act, "commands", "Activates issued.");
         out.int("cmd_pre", c.pre, "commands", "Precharges issued.");
         out.int("cmd_rd", c.rd, "commands", "Reads issued.");
         out.int("cmd_wr", c.wr, "commands", "Writes issued.");
         out.int("cmd_ref", c.refresh, "commands", "Refreshes issued.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{LinkSpec, Simulator, Tick};
+    use crate::mem::MemReq;
+
+    /// Sends its requests at time 0 and records when each response arrives.
+    struct Client {
+        reqs: Vec<MemReq>,
+        got: Vec<(u64, Tick)>,
+    }
+    impl Component<Msg> for Client {
+        fn name(&self) -> &str {
+            "client"
+        }
+        fn ports(&self) -> Vec<String> {
+            vec!["mem".into()]
+        }
+        fn init(&mut self, cx: &mut Ctx<'_, Msg>) {
+            for r in self.reqs.clone() {
+                cx.send(PortId(0), Msg::MemReq(r));
+            }
+        }
+        fn on_message(&mut self, _p: PortId, m: Msg, cx: &mut Ctx<'_, Msg>) {
+            if let Msg::MemResp(r) = m {
+                self.got.push((r.id, cx.now()));
+            }
+        }
+        fn waiting_for(&self) -> Option<String> {
+            (self.got.len() < self.reqs.len()).then(|| "responses".into())
+        }
+    }
+
+    fn run(cfg: &DramConfig, reqs: Vec<MemReq>) -> (Vec<(u64, Tick)>, f64) {
+        let mut sim: Simulator<Msg> = Simulator::new();
+        let mem = DramMemory::new("dram", cfg, 1).unwrap();
+        let clk = sim.add_clock(mem.clock());
+        let period_ns = 1e3 / sim.clock(clk).freq_mhz();
+        let c = sim.add(
+            Box::new(Client {
+                reqs,
+                got: vec![],
+            }),
+            clk,
+        );
+        let m = sim.add(Box::new(mem), clk);
+        sim.connect(c, "mem", m, "p0", LinkSpec::latency(1), LinkSpec::latency(1))
+            .unwrap();
+        sim.run(None).unwrap();
+        (sim.get::<Client>(c).unwrap().got.clone(), period_ns)
+    }
+
+    #[test]
+    fn idle_read_latency_is_act_rcd_cl_bl() {
+        // DDR4-3200AA: the request reaches the DRAM at cycle 1, is first scheduled at cycle 2
+        // (ACT), RD at 2 + nRCD(22) = 24, data at 24 + nCL(22) + nBL(4) = 50; the response
+        // reaches the client one cycle later, at cycle 51.
+        let cfg = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        let (got, period) = run(
+            &cfg,
+            vec![MemReq {
+                id: 7,
+                addr: 0,
+                bytes: 64,
+                write: false,
+            }],
+        );
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 7);
+        let cycles = got[0].1.as_ns() / period;
+        assert!((cycles - 51.0).abs() < 1e-6, "{cycles}");
+    }
+
+    #[test]
+    fn large_requests_are_split_and_answered_once() {
+        // 4 KiB = 64 transactions of 64 B; a 2-byte read straddling two transactions.
+        let cfg = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        let (got, _) = run(
+            &cfg,
+            vec![
+                MemReq {
+                    id: 1,
+                    addr: 4096,
+                    bytes: 4096,
+                    write: false,
+                },
+                MemReq {
+                    id: 2,
+                    addr: 63,
+                    bytes: 2,
+                    write: true,
+                },
+            ],
+        );
+        let mut ids: Vec<u64> = got.iter().map(|g| g.0).collect();
+        ids.sort();
+        assert_eq!(ids, vec![1, 2]);
+    }
+
+    #[test]
+    fn idle_gaps_replay_refreshes() {
+        // Two reads 100 us apart: the controller must have refreshed in between (12 REFs per
+        // 7.8 us) without the idle DRAM keeping the event queue alive.
+        struct Late {
+            sent: u32,
+            got: u32,
+        }
+        impl Component<Msg> for Late {
+            fn name(&self) -> &str {
+                "late"
+            }
+            fn ports(&self) -> Vec<String> {
+                vec!["mem".into()]
+            }
+            fn init(&mut self, cx: &mut Ctx<'_, Msg>) {
+                cx.send(
+                    PortId(0),
+                    Msg::MemReq(MemReq {
+                        id: 0,
+                        addr: 0,
+                        bytes: 64,
+                        write: false,
+                    }),
+                );
+                self.sent = 1;
+            }
+            fn on_message(&mut self, _p: PortId, _m: Msg, cx: &mut Ctx<'_, Msg>) {
+                self.got += 1;
+                if self.sent == 1 {
+                    cx.wake_in(160_000);
+                }
+            }
+            fn on_wake(&mut self, cx: &mut Ctx<'_, Msg>) {
+                cx.send(
+                    PortId(0),
+                    Msg::MemReq(MemReq {
+                        id: 1,
+                        addr: 1 << 20,
+                        bytes: 64,
+                        write: false,
+                    }),
+                );
+                self.sent = 2;
+            }
+        }
+        let cfg = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        let mut sim: Simulator<Msg> = Simulator::new();
+        let mem = DramMemory::new("dram", &cfg, 1).unwrap();
+        let clk = sim.add_clock(mem.clock());
+        let c = sim.add(Box::new(Late { sent: 0, got: 0 }), clk);
+        let m = sim.add(Box::new(mem), clk);
+        sim.connect(c, "mem", m, "p0", LinkSpec::latency(1), LinkSpec::latency(1))
+            .unwrap();
+        let info = sim.run(None).unwrap();
+        assert_eq!(sim.get::<Late>(c).unwrap().got, 2);
+        let d = sim.get::<DramMemory>(m).unwrap();
+        let refs: u64 = d.system().channels.iter().map(|c| c.stats.refreshes).sum();
+        // 160k cycles / nREFI 12480 = 12 refreshes before the second request.
+        assert_eq!(refs, 12);
+        assert!(info.events < 100, "{} events", info.events);
     }
 }

@@ -23,7 +23,8 @@ pub struct Pick {
     pub earliest: i64,
 }
 
-/// Choose from `q` (commands already derived into `Req::cmd`).
+/// Choose from `q` (commands and their earliest ticks already derived into `Req::cmd` and
+/// `Req::ecache`).
 ///
 /// `scratch` is a per-bank work array (cleared here) used by the row-hit variant.
 pub fn pick(
@@ -48,9 +49,15 @@ pub fn pick(
             }
         }
     }
-    let mut best: Option<(usize, bool)> = None;
+    // Only ready requests can be chosen: a request that is not ready only contributes its
+    // (lower-bound) ready tick to the wake-up time, eligible or not, which is conservative.
+    let mut best: Option<usize> = None;
     let mut earliest = i64::MAX;
     for (i, r) in q.iter().enumerate() {
+        if r.ecache > clk {
+            earliest = earliest.min(r.ecache);
+            continue;
+        }
         if !eligible(r) {
             continue;
         }
@@ -64,24 +71,18 @@ pub fn pick(
                 continue;
             }
         }
-        let e = dev.earliest(r.cmd, &r.loc);
-        earliest = earliest.min(e);
-        let ok = e <= clk;
+        earliest = earliest.min(r.ecache);
         match best {
-            None => best = Some((i, ok)),
-            Some((b, bok)) => {
-                if ok != bok {
-                    if ok {
-                        best = Some((i, true));
-                    }
-                } else if r.arrive < q[b].arrive {
-                    best = Some((i, ok));
+            None => best = Some(i),
+            Some(b) => {
+                if r.arrive < q[b].arrive {
+                    best = Some(i);
                 }
             }
         }
     }
     Pick {
-        ready: best.and_then(|(i, ok)| ok.then_some(i)),
+        ready: best,
         earliest,
     }
 }
