@@ -16,7 +16,7 @@ OUT="${OUT_DIR:-/tmp/xpusim-dram-bench}"
 mkdir -p "$TRACES" "$OUT"
 cargo build --release --quiet --bins
 BIN=(target/release/xpusim dram)
-if ! "${BIN[@]}" --help >/dev/null 2>&1; then BIN=(target/release/xpusim-dram); fi
+if ! "${BIN[@]}" --help 2>&1 | grep -q -- --trace; then BIN=(target/release/xpusim-dram); fi
 PATTERNS="${*:-rand_read rand_mixed_2r1w seq_read strided_rowhit}"
 declare -A CFG=([DDR4]=configs/dram/ddr4-3200.toml [HBM2]=configs/dram/hbm2-2000.toml)
 printf "%-5s %-16s %9s %10s %8s %9s %8s %10s %8s %8s\n" std pattern requests cycles wall_s Mcyc/s Mreq/s "R2 Mcyc/s" R2_Mreq/s speedup

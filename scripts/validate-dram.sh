@@ -23,7 +23,7 @@ mkdir -p "$TRACES" "$OUT"
 
 cargo build --release --quiet --bins
 BIN=(target/release/xpusim dram)
-if ! "${BIN[@]}" --help >/dev/null 2>&1; then BIN=(target/release/xpusim-dram); fi
+if ! "${BIN[@]}" --help 2>&1 | grep -q -- --trace; then BIN=(target/release/xpusim-dram); fi
 
 declare -A CFG=([DDR4]=configs/dram/ddr4-3200.toml [HBM2]=configs/dram/hbm2-2000.toml)
 PATTERNS="seq_read rand_read rand_mixed_2r1w strided_rowhit bank_conflict idle_read"

@@ -37,7 +37,7 @@ enum MemorySection {
     #[serde(rename = "dram")]
     Dram(DramConfig),
     #[serde(rename = "ideal")]
-    Ideal(toml::Value),
+    Ideal(#[allow(dead_code)] toml::Value),
 }
 
 /// Load the `[memory]` DRAM section of a system config file.

@@ -48,6 +48,8 @@ pub struct Req {
     pub cmd: u8,
     /// Whether `cmd` closes a single bank (precharge, auto-precharge).
     pub cmd_closing_single: bool,
+    /// Command bus of `cmd`: bit 0 row bus, bit 1 column bus (dual-bus standards).
+    pub cmd_bus: u8,
     /// Whether `fin` moves data (row hits are defined only for those).
     pub fin_accesses: bool,
     /// Cycle the request entered the controller.
@@ -355,6 +357,7 @@ impl Controller {
             fin,
             cmd: fin,
             cmd_closing_single: false,
+            cmd_bus: 0,
             fin_accesses: true,
             arrive: now,
             depart: -1,
@@ -374,6 +377,7 @@ impl Controller {
             fin,
             cmd: fin,
             cmd_closing_single: false,
+            cmd_bus: 0,
             fin_accesses: false,
             arrive: self.clk,
             depart: -1,
@@ -611,6 +615,16 @@ impl Controller {
             .any(|b| self.active_per_bank[b] > 0)
     }
 
+    #[inline]
+    fn bus_ok(&self, cmd: u8, slot: Slot) -> bool {
+        let ci = &self.spec.commands[cmd as usize];
+        match slot {
+            Slot::Any => true,
+            Slot::Col => ci.col_bus,
+            Slot::Row => ci.row_bus,
+        }
+    }
+
     fn slot_ok(&self, r: &Req, slot: Slot, edges: bool) -> bool {
         let ci = &self.spec.commands[r.cmd as usize];
         let base = match slot {
@@ -629,7 +643,7 @@ impl Controller {
         if self.clk != ri.next_pair {
             return true;
         }
-        let pc = r.loc.ids[1];
+        let pc = r.loc.node[1];
         if ri.pc != pc {
             return true;
         }
@@ -682,13 +696,13 @@ impl Controller {
             self.wake = self.wake.min(p.earliest);
             return p.ready;
         }
-        // FR-FCFS in one pass: refresh each request's command and ready tick, then keep the
-        // oldest eligible request that is ready now.
+        // FR-FCFS in one pass. Every queue is kept in arrival order (ties in Ramulator's list
+        // order), so the first eligible request that is ready now is the oldest one: stop
+        // there. Only when nothing is ready is the whole queue looked at, for the wake-up.
         let mut q = std::mem::take(self.queue_mut(b));
         let clk = self.clk;
         let bl = self.dev.org().bank_level;
         let mut best: Option<usize> = None;
-        let mut best_arrive = i64::MAX;
         let mut earliest = i64::MAX;
         for i in 0..q.len() {
             let r = &mut q[i];
@@ -699,14 +713,24 @@ impl Controller {
                     r.cmd = self.dev.prerequisite(r.fin, &r.loc);
                     let ci = &self.spec.commands[r.cmd as usize];
                     r.cmd_closing_single = ci.closing && !ci.all_bank;
+                    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
                     r.ecache = self.dev.earliest(r.cmd, &r.loc);
-                } else if r.ecache <= clk {
-                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                } else {
+                    if (f.slot == Slot::Row && r.cmd_bus & 1 == 0)
+                        || (f.slot == Slot::Col && r.cmd_bus & 2 == 0)
+                    {
+                        // The other command bus's scan covers this request.
+                        continue;
+                    }
+                    if r.ecache <= clk {
+                        r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                    }
                 }
             } else {
                 r.cmd = self.dev.prerequisite(r.fin, &r.loc);
                 let ci = &self.spec.commands[r.cmd as usize];
                 r.cmd_closing_single = ci.closing && !ci.all_bank;
+                r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
                 r.ecache = self.dev.earliest(r.cmd, &r.loc);
             }
             let r = &q[i];
@@ -717,11 +741,10 @@ impl Controller {
             if !self.eligible(r, &f, edges) {
                 continue;
             }
+            debug_assert!(best.is_none_or(|b| q[b].arrive <= r.arrive));
+            best = Some(i);
             earliest = earliest.min(r.ecache);
-            if r.arrive < best_arrive {
-                best_arrive = r.arrive;
-                best = Some(i);
-            }
+            break;
         }
         *self.queue_mut(b) = q;
         self.wake = self.wake.min(earliest);
@@ -820,7 +843,7 @@ impl Controller {
             let all = matches!(kind, CmdKind::PreAb | CmdKind::RefAb | CmdKind::RfmAb);
             self.rising = RisingInfo {
                 cmd: r.cmd,
-                pc: r.loc.ids[1],
+                pc: r.loc.node[1],
                 bank_key: if all { -1 } else { self.bank_key(&r.loc) },
                 next_pair: self.clk + if kind == CmdKind::Act { 3 } else { 1 },
             };
@@ -987,7 +1010,10 @@ impl Controller {
         let r = self.queue_mut(b).remove(i);
         let bl = self.dev.org().bank_level;
         self.active_per_bank[r.loc.bank(bl)] += 1;
-        self.active.push(r);
+        // Keep the active queue in arrival order (equal arrivals in promotion order), so that
+        // the first ready request is the oldest.
+        let pos = self.active.partition_point(|a| a.arrive <= r.arrive);
+        self.active.insert(pos, r);
     }
 
     // ---------------------------------------------------------------------------------

@@ -40,9 +40,8 @@ pub struct Bank {
 /// Where a command goes: the node ids at each level down to `depth`, plus row and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Loc {
-    /// Id within the parent at each level (`ids[0]` = 0: the channel itself).
-    pub ids: [u32; MAX_LEVELS],
-    /// Flat node index within each level.
+    /// Flat node index within each level (`node[0]` = 0: the channel itself; `node[1]` is
+    /// also the rank / pseudo-channel id).
     pub node: [u32; MAX_LEVELS],
     /// Deepest specified level (the bank level for normal commands, the refresh scope for
     /// all-bank refresh and precharge).
@@ -56,14 +55,11 @@ pub struct Loc {
 impl Loc {
     /// A location from per-level ids down to `depth`.
     pub fn new(org: &Org, ids_in: &[u32], depth: usize, row: u32, col: u32) -> Loc {
-        let mut ids = [0u32; MAX_LEVELS];
         let mut node = [0u32; MAX_LEVELS];
         for l in 1..=depth {
-            ids[l] = ids_in[l];
             node[l] = node[l - 1] * org.sizes[l] + ids_in[l];
         }
         Loc {
-            ids,
             node,
             depth: depth as u8,
             row,

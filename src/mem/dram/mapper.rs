@@ -136,7 +136,7 @@ mod tests {
         assert_eq!(l.col, 5);
         assert_eq!(l.row, 1234);
         // bank 9 = BG 1 (least significant, 2 bits) + 4 * bank 2.
-        assert_eq!((l.ids[2], l.ids[3]), (1, 2));
+        assert_eq!((l.node[2], l.node[3] % 4), (1, 2));
         // Flat bank ids are bank-group major: BG 1, bank 2 -> 1 * 4 + 2.
         assert_eq!(l.bank(3), 6);
     }

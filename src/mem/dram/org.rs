@@ -8,8 +8,8 @@ use super::presets::OrgPreset;
 use super::standards::StandardDef;
 use std::collections::BTreeMap;
 
-/// Maximum number of hierarchy levels of any supported standard.
-pub const MAX_LEVELS: usize = 8;
+/// Maximum number of hierarchy levels from the channel to the bank of any supported standard.
+pub const MAX_LEVELS: usize = 6;
 
 /// The resolved organisation of one channel.
 #[derive(Debug, Clone, PartialEq)]
