@@ -169,14 +169,20 @@ pub fn replay(cfg: &DramConfig, trace: &[TraceReq], record: bool) -> Result<(Sum
     let mut idx = 0usize;
     let mut dirty = vec![false; nch];
     let mut wake: Vec<Option<i64>> = vec![None; nch];
-    let offer = |sys: &mut DramSystem, idx: &mut usize, dirty: &mut [bool], n: usize, now: i64| {
+    // The request at the head of the trace, mapped once (it may be offered many times while
+    // its queue is full).
+    let mut head: Option<(usize, super::device::Loc)> = None;
+    let mut offer = |sys: &mut DramSystem, idx: &mut usize, dirty: &mut [bool], n: usize, now: i64| {
         for _ in 0..n {
             let Some(r) = trace.get(*idx) else { break };
-            let (ch, intra) = sys.mapper.channel(r.addr);
-            let loc = sys.mapper.locate(intra);
+            let (ch, loc) = *head.get_or_insert_with(|| {
+                let (ch, intra) = sys.mapper.channel(r.addr);
+                (ch, sys.mapper.locate(intra))
+            });
             if !sys.channels[ch].send(r.addr, loc, r.write, *idx as u64, now) {
                 break;
             }
+            head = None;
             sys.channels[ch].done.clear();
             dirty[ch] = true;
             *idx += 1;
