@@ -90,15 +90,17 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 pub fn run(args: &DramArgs) -> anyhow::Result<()> {
     let cfg = load_config(&args.config)?;
     let trace = replay::read_trace(&args.trace).map_err(anyhow::Error::msg)?;
+    let cpu0 = process_cpu_seconds();
     let t0 = std::time::Instant::now();
     let (summary, sys) =
         replay::replay(&cfg, &trace, args.check_timing).map_err(anyhow::Error::msg)?;
     let wall = t0.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds().zip(cpu0).map(|(a, b)| a - b);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let json = serde_json::to_string_pretty(&summary)?;
     write_atomic(&args.out.join("summary.json"), json.as_bytes())?;
-    print_summary(&summary, wall);
+    print_summary(&summary, wall, cpu);
     if args.check_timing {
         let mut total = 0;
         let mut cmds = 0;
@@ -119,7 +121,17 @@ pub fn run(args: &DramArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(s: &Summary, wall: f64) {
+/// CPU seconds used by this process so far (Linux `/proc/self/stat`; `None` elsewhere).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+fn print_summary(s: &Summary, wall: f64, cpu: Option<f64>) {
     println!(
         "{} {} / {}, {} channel(s): {} requests ({} reads, {} writes)",
         s.standard, s.org_preset, s.timing_preset, s.channels, s.requests, s.reads, s.writes
@@ -152,4 +164,7 @@ fn print_summary(s: &Summary, wall: f64) {
         cyc_per_s / 1e6,
         s.requests as f64 / wall.max(1e-9) / 1e6
     );
+    if let Some(c) = cpu {
+        eprintln!("  cpu {c:.2} s");
+    }
 }

@@ -176,6 +176,8 @@ pub struct Controller {
     dev: Device,
     read_q: Vec<Req>,
     write_q: Vec<Req>,
+    /// Addresses of `write_q`, same order (for forwarding and coalescing checks).
+    write_addrs: Vec<u64>,
     active: Vec<Req>,
     prio: Vec<Req>,
     activating: Vec<Req>,
@@ -222,6 +224,7 @@ impl Controller {
             dev,
             read_q: Vec::with_capacity(cfg.read_queue_entries as usize),
             write_q: Vec::with_capacity(cfg.write_queue_entries as usize),
+            write_addrs: Vec::with_capacity(cfg.write_queue_entries as usize),
             active: Vec::with_capacity(banks),
             prio: Vec::new(),
             activating: Vec::new(),
@@ -309,7 +312,7 @@ impl Controller {
     pub fn send(&mut self, addr: u64, loc: Loc, write: bool, tag: u64, now: i64) -> bool {
         let spec = &self.spec;
         if !write {
-            if self.forward && self.write_q.iter().any(|w| w.addr == addr) {
+            if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.reads += 1;
                 self.stats.reads_forwarded += 1;
                 let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
@@ -324,7 +327,7 @@ impl Controller {
             self.read_q.push(r);
             self.stats.reads += 1;
         } else {
-            if self.forward && self.write_q.iter().any(|w| w.addr == addr) {
+            if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.writes += 1;
                 self.stats.writes_coalesced += 1;
                 self.done.push(Completion {
@@ -339,6 +342,7 @@ impl Controller {
             }
             let r = self.make_req(addr, loc, ReqKind::Write, tag, now);
             self.write_q.push(r);
+            self.write_addrs.push(addr);
             self.stats.writes += 1;
         }
         let _ = spec;
@@ -974,6 +978,9 @@ impl Controller {
 
     fn retire(&mut self, b: Buf, i: usize) {
         let r = self.queue_mut(b).remove(i);
+        if b == Buf::Write {
+            self.write_addrs.remove(i);
+        }
         let bl = self.dev.org().bank_level;
         if b == Buf::Active {
             self.active_per_bank[r.loc.bank(bl)] -= 1;
@@ -1008,6 +1015,9 @@ impl Controller {
             return;
         }
         let r = self.queue_mut(b).remove(i);
+        if b == Buf::Write {
+            self.write_addrs.remove(i);
+        }
         let bl = self.dev.org().bank_level;
         self.active_per_bank[r.loc.bank(bl)] += 1;
         // Keep the active queue in arrival order (equal arrivals in promotion order), so that
@@ -1099,6 +1109,9 @@ impl Controller {
 
     fn move_to_activating(&mut self, b: Buf, i: usize) {
         let r = self.queue_mut(b).remove(i);
+        if b == Buf::Write {
+            self.write_addrs.remove(i);
+        }
         let bl = self.dev.org().bank_level;
         let bank = r.loc.bank(bl);
         if b == Buf::Active {
