@@ -54,7 +54,7 @@ for (std, pat), r in ref.items():
     for mine, theirs, tol in cols:
         x = float(s[mine]); y = r[theirs]
         if y == "":
-            cells.append(f"{x:g} / -"); continue
+            cells.append(f"{x:.10g} / -"); continue
         y = float(y)
         d = 0.0 if x == y else (abs(x - y) / abs(y) * 100 if y else 100.0)
         if pat == "idle_read" and mine in ("cycles_to_complete", "avg_read_latency_cycles"):
@@ -62,7 +62,7 @@ for (std, pat), r in ref.items():
         else:
             good = tol is None or d <= tol or abs(x - y) <= 2
         ok &= good
-        cells.append(f"{x:g} / {y:g} ({d:.2f}%)")
+        cells.append(f"{x:.10g} / {y:.10g} ({d:.2f}%)")
     bad += not ok
     print(f"| {std} | {pat} | " + " | ".join(cells) + f" | {'yes' if ok else 'NO'} |")
 print(f"\n{len(ref) - bad} of {len(ref)} runs within tolerance (exact idle latency; cycles, bandwidth, row counts 2%; latency 5%).")
