@@ -1,12 +1,12 @@
 //! `xpusim dram`: replay a Ramulator LoadStoreTrace on a DRAM configuration and write
 //! `summary.json`.
 
-use xpusim::mem::dram::checker;
-use xpusim::mem::dram::config::DramConfig;
-use xpusim::mem::dram::replay::{self, Summary};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use xpusim::mem::dram::checker;
+use xpusim::mem::dram::config::DramConfig;
+use xpusim::mem::dram::replay::{self, Summary};
 
 /// Arguments of `xpusim dram`.
 #[derive(clap::Args, Debug, Clone)]
@@ -54,11 +54,18 @@ pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
         );
     }
     let Some(mem) = sys.memory else {
-        bail!("{}: memory: expected a [memory] table with kind = \"dram\"", path.display());
+        bail!(
+            "{}: memory: expected a [memory] table with kind = \"dram\"",
+            path.display()
+        );
     };
     let section: MemorySection = serde_path_to_error::deserialize(mem).map_err(|e| {
         let p = e.path().to_string();
-        let key = if p == "." { "memory".to_string() } else { format!("memory.{p}") };
+        let key = if p == "." {
+            "memory".to_string()
+        } else {
+            format!("memory.{p}")
+        };
         anyhow::anyhow!("{}: {key}: {}", path.display(), e.inner())
     })?;
     let cfg = match section {

@@ -3,7 +3,9 @@
 //! patterns); expected values are derived by hand from the JEDEC parameters.
 
 use xpusim::mem::dram::checker;
-use xpusim::mem::dram::config::{DramConfig, MapperKind, RefreshKind, RowPolicyKind, SchedulerKind};
+use xpusim::mem::dram::config::{
+    DramConfig, MapperKind, RefreshKind, RowPolicyKind, SchedulerKind,
+};
 use xpusim::mem::dram::replay::{Summary, TraceReq, parse_trace, replay};
 use xpusim::mem::dram::timing::Spec;
 
@@ -48,8 +50,12 @@ fn splitmix(seed: &mut u64) -> u64 {
 /// The validation set's patterns (gen_traces.py), scaled down to `n` requests.
 fn pattern(c: &DramConfig, name: &str, n: u64) -> Vec<TraceReq> {
     let (tx, ch, k, b, r) = geo(c);
-    let addr = |chn: u64, bank: u64, row: u64, col: u64| ((col + k * (bank + b * row)) * ch + chn) * tx;
-    let ld = |a| TraceReq { addr: a, write: false };
+    let addr =
+        |chn: u64, bank: u64, row: u64, col: u64| ((col + k * (bank + b * row)) * ch + chn) * tx;
+    let ld = |a| TraceReq {
+        addr: a,
+        write: false,
+    };
     match name {
         "seq_read" => (0..n).map(|i| ld(i * tx)).collect(),
         "rand_read" | "rand_mixed_2r1w" => {
@@ -172,8 +178,18 @@ fn row_hit_streams_approach_peak_less_refresh() {
         let spec = Spec::resolve(&c).unwrap();
         let bound = 1.0 - spec.t("nRFC") as f64 / spec.t("nREFI") as f64;
         let s = run_checked(&c, &pattern(&c, "strided_rowhit", 60_000));
-        assert!(s.efficiency <= bound + 0.01, "{}: {}", c.standard, s.efficiency);
-        assert!(s.efficiency >= bound - 0.1, "{}: {}", c.standard, s.efficiency);
+        assert!(
+            s.efficiency <= bound + 0.01,
+            "{}: {}",
+            c.standard,
+            s.efficiency
+        );
+        assert!(
+            s.efficiency >= bound - 0.1,
+            "{}: {}",
+            c.standard,
+            s.efficiency
+        );
     }
 }
 
@@ -207,7 +223,11 @@ fn checker_catches_a_shortened_window_constraint() {
     let spec = Spec::resolve(&real).unwrap();
     let rep = checker::check(&spec, sys.channels[0].log.as_deref().unwrap(), 3);
     assert!(rep.total > 0);
-    assert!(rep.violations[0].rule.contains("4-th most recent"), "{}", rep.violations[0]);
+    assert!(
+        rep.violations[0].rule.contains("4-th most recent"),
+        "{}",
+        rep.violations[0]
+    );
 }
 
 #[test]
@@ -215,9 +235,24 @@ fn controller_variants_stay_legal() {
     // Every scheduler, row policy, refresh policy and mapper, checked on DDR4, HBM2, LPDDR5.
     for i in [0usize, 2, 5] {
         for (sched, rp, rf, map) in [
-            (SchedulerKind::FrfcfsRowhit, RowPolicyKind::Open, RefreshKind::AllBank, MapperKind::RoCoBaRaCh),
-            (SchedulerKind::Frfcfs, RowPolicyKind::Closed, RefreshKind::AllBank, MapperKind::ChRaBaRoCo),
-            (SchedulerKind::Frfcfs, RowPolicyKind::Open, RefreshKind::PerBank, MapperKind::RoBaRaCoChXor),
+            (
+                SchedulerKind::FrfcfsRowhit,
+                RowPolicyKind::Open,
+                RefreshKind::AllBank,
+                MapperKind::RoCoBaRaCh,
+            ),
+            (
+                SchedulerKind::Frfcfs,
+                RowPolicyKind::Closed,
+                RefreshKind::AllBank,
+                MapperKind::ChRaBaRoCo,
+            ),
+            (
+                SchedulerKind::Frfcfs,
+                RowPolicyKind::Open,
+                RefreshKind::PerBank,
+                MapperKind::RoBaRaCoChXor,
+            ),
         ] {
             let mut c = cfg(i);
             c.scheduler = sched;
@@ -281,7 +316,10 @@ fn write_draining_serves_every_write() {
     // Writes only: the write queue drains between the watermarks; every write issues.
     let c = cfg(0);
     let t: Vec<TraceReq> = (0..3000u64)
-        .map(|i| TraceReq { addr: i * 4096 * 7, write: true })
+        .map(|i| TraceReq {
+            addr: i * 4096 * 7,
+            write: true,
+        })
         .collect();
     let s = run_checked(&c, &t);
     assert_eq!(s.writes, 3000);

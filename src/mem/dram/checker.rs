@@ -105,7 +105,7 @@ pub fn check(spec: &Spec, log: &[Issued], limit: usize) -> Report {
             s..s + span
         }
     };
-    let mut push = |rep: &mut Report, v: Violation| {
+    let push = |rep: &mut Report, v: Violation| {
         rep.total += 1;
         if rep.violations.len() < limit {
             rep.violations.push(v);
@@ -147,7 +147,11 @@ pub fn check(spec: &Spec, log: &[Issued], limit: usize) -> Report {
                                     rule: rule_text(spec, c),
                                     earlier: Some((name(c.pre), prev)),
                                     later: (name(x.cmd), t),
-                                    node: format!("{} (sibling of {})", node_name(l, n), node_name(l, m)),
+                                    node: format!(
+                                        "{} (sibling of {})",
+                                        node_name(l, n),
+                                        node_name(l, m)
+                                    ),
                                 },
                             );
                         }
@@ -161,7 +165,7 @@ pub fn check(spec: &Spec, log: &[Issued], limit: usize) -> Report {
         let bank_span = org.nodes[bl] / org.nodes[d];
         let bank_start = x.loc.node[d] as usize * bank_span;
         let bank = bank_start;
-        let mut state_err = |rep: &mut Report, msg: &str| {
+        let state_err = |rep: &mut Report, msg: &str| {
             push(
                 rep,
                 Violation {

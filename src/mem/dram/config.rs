@@ -211,7 +211,11 @@ impl DramConfig {
                 ),
             ));
         }
-        if !std.timing_presets.iter().any(|t| t.name == self.timing_preset) {
+        if !std
+            .timing_presets
+            .iter()
+            .any(|t| t.name == self.timing_preset)
+        {
             let names: Vec<_> = std.timing_presets.iter().map(|o| o.name).collect();
             out.push((
                 p("timing_preset"),
@@ -231,14 +235,7 @@ impl DramConfig {
         }
         let levels: Vec<String> = std.levels[1..].iter().map(|l| l.to_lowercase()).collect();
         for (k, v) in &self.org {
-            if k == "dq" || k == "channel_width" {
-                if *v == 0 || !v.is_power_of_two() {
-                    out.push((
-                        p(&format!("org.{k}")),
-                        format!("expected a power of two >= 1, got {v}"),
-                    ));
-                }
-            } else if levels.contains(k) {
+            if k == "dq" || k == "channel_width" || levels.contains(k) {
                 if *v == 0 || !v.is_power_of_two() {
                     out.push((
                         p(&format!("org.{k}")),

@@ -291,7 +291,11 @@ impl Controller {
     pub fn outstanding(&self) -> usize {
         self.read_q.len()
             + self.write_q.len()
-            + self.active.iter().filter(|r| r.kind != ReqKind::Maint).count()
+            + self
+                .active
+                .iter()
+                .filter(|r| r.kind != ReqKind::Maint)
+                .count()
             + self.activating.len()
             + self.pending.len()
             + self
@@ -617,16 +621,6 @@ impl Controller {
         self.dev
             .bank_range(&r.loc)
             .any(|b| self.active_per_bank[b] > 0)
-    }
-
-    #[inline]
-    fn bus_ok(&self, cmd: u8, slot: Slot) -> bool {
-        let ci = &self.spec.commands[cmd as usize];
-        match slot {
-            Slot::Any => true,
-            Slot::Col => ci.col_bus,
-            Slot::Row => ci.row_bus,
-        }
     }
 
     fn slot_ok(&self, r: &Req, slot: Slot, edges: bool) -> bool {

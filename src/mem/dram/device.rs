@@ -287,7 +287,12 @@ impl Device {
         let kind = self.kinds[c];
         if matches!(
             kind,
-            CmdKind::Act | CmdKind::Act1 | CmdKind::Act2 | CmdKind::PrePb | CmdKind::Rda | CmdKind::Wra
+            CmdKind::Act
+                | CmdKind::Act1
+                | CmdKind::Act2
+                | CmdKind::PrePb
+                | CmdKind::Rda
+                | CmdKind::Wra
         ) {
             let b = loc.bank(bl);
             self.versions[b] = self.versions[b].wrapping_add(1) % (u32::MAX - 1);

@@ -74,6 +74,7 @@ impl Mapper {
     }
 
     /// Location inside the channel of an address whose channel bits were removed.
+    #[allow(clippy::needless_range_loop)]
     pub fn locate(&self, intra: u64) -> Loc {
         let mut a = intra >> self.tx_shift;
         let mut ids = [0u32; MAX_LEVELS];

@@ -16,8 +16,8 @@ use super::controller::{Completion, Controller};
 use super::mapper::Mapper;
 use super::timing::Spec;
 use crate::arch::Msg;
-use crate::engine::{Component, Ctx, Cycle, PortId};
 use crate::engine::ClockDomain;
+use crate::engine::{Component, Ctx, Cycle, PortId};
 use crate::mem::MemResp;
 use crate::stats::StatSet;
 use std::collections::VecDeque;
@@ -226,7 +226,9 @@ impl DramMemory {
         for d in done.drain(..) {
             let slot = d.tag as usize;
             let finished = {
-                let p = self.reqs[slot].as_mut().expect("completion for a live request");
+                let p = self.reqs[slot]
+                    .as_mut()
+                    .expect("completion for a live request");
                 p.left -= 1;
                 p.left == 0
             };
@@ -355,8 +357,18 @@ impl Component<Msg> for DramMemory {
                 *a += b;
             }
         }
-        out.int("requests", self.requests, "requests", "Memory requests received.");
-        out.int("bytes_read", self.bytes_read, "bytes", "Bytes read by clients.");
+        out.int(
+            "requests",
+            self.requests,
+            "requests",
+            "Memory requests received.",
+        );
+        out.int(
+            "bytes_read",
+            self.bytes_read,
+            "bytes",
+            "Bytes read by clients.",
+        );
         out.int(
             "bytes_written",
             self.bytes_written,
@@ -438,16 +450,17 @@ mod tests {
         let mem = DramMemory::new("dram", cfg, 1).unwrap();
         let clk = sim.add_clock(mem.clock());
         let period_ns = 1e3 / sim.clock(clk).freq_mhz();
-        let c = sim.add(
-            Box::new(Client {
-                reqs,
-                got: vec![],
-            }),
-            clk,
-        );
+        let c = sim.add(Box::new(Client { reqs, got: vec![] }), clk);
         let m = sim.add(Box::new(mem), clk);
-        sim.connect(c, "mem", m, "p0", LinkSpec::latency(1), LinkSpec::latency(1))
-            .unwrap();
+        sim.connect(
+            c,
+            "mem",
+            m,
+            "p0",
+            LinkSpec::latency(1),
+            LinkSpec::latency(1),
+        )
+        .unwrap();
         sim.run(None).unwrap();
         (sim.get::<Client>(c).unwrap().got.clone(), period_ns)
     }
@@ -551,8 +564,15 @@ mod tests {
         let clk = sim.add_clock(mem.clock());
         let c = sim.add(Box::new(Late { sent: 0, got: 0 }), clk);
         let m = sim.add(Box::new(mem), clk);
-        sim.connect(c, "mem", m, "p0", LinkSpec::latency(1), LinkSpec::latency(1))
-            .unwrap();
+        sim.connect(
+            c,
+            "mem",
+            m,
+            "p0",
+            LinkSpec::latency(1),
+            LinkSpec::latency(1),
+        )
+        .unwrap();
         let info = sim.run(None).unwrap();
         assert_eq!(sim.get::<Late>(c).unwrap().got, 2);
         let d = sim.get::<DramMemory>(m).unwrap();

@@ -39,6 +39,7 @@ pub struct Org {
 
 impl Org {
     /// Apply overrides to a preset.
+    #[allow(clippy::needless_range_loop)]
     pub fn resolve(
         std: &'static StandardDef,
         p: &OrgPreset,
@@ -47,12 +48,10 @@ impl Org {
         let mut sizes = vec![1u32];
         for l in &std.levels[1..] {
             let key = l.to_lowercase();
-            let v = over.get(&key).copied().or_else(|| {
-                p.counts
-                    .iter()
-                    .find(|(n, _)| *n == key)
-                    .map(|(_, v)| *v)
-            });
+            let v = over
+                .get(&key)
+                .copied()
+                .or_else(|| p.counts.iter().find(|(n, _)| *n == key).map(|(_, v)| *v));
             let v = v.ok_or_else(|| {
                 format!(
                     "{}: organisation preset `{}` lacks level `{l}`",

@@ -8,6 +8,10 @@
 //! JESD209-5B (LPDDR5, Tables 235, 330-333, 372). `docs/DRAM.md` reproduces each table with
 //! its source.
 
+// Arms such as `..=1866 => 5, ..=2400 => 6` read "up to 1866 MT/s, else up to 2400": the
+// first matching arm wins, as in the JEDEC tables.
+#![allow(clippy::match_overlapping_arm)]
+
 use std::collections::BTreeMap;
 
 /// An organisation preset: density, widths and the size of each hierarchy level.
@@ -64,19 +68,159 @@ fn count(o: &OrgPreset, level: &str) -> i64 {
 
 /// DDR4 organisations (JESD79-4 Table 2: addressing by density and width).
 pub static DDR4_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "DDR4_4Gb_x8", density_mb: 4096, dq: 8, channel_width: 64, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 15), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR4_8Gb_x4", density_mb: 8192, dq: 4, channel_width: 64, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 17), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR4_8Gb_x8", density_mb: 8192, dq: 8, channel_width: 64, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 16), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR4_8Gb_x16", density_mb: 8192, dq: 16, channel_width: 64, counts: &[("rank", 1), ("bankgroup", 2), ("bank", 4), ("row", 1 << 16), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR4_16Gb_x8", density_mb: 16384, dq: 8, channel_width: 64, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 17), ("column", 1 << 10)] },
+    OrgPreset {
+        name: "DDR4_4Gb_x8",
+        density_mb: 4096,
+        dq: 8,
+        channel_width: 64,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 15),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR4_8Gb_x4",
+        density_mb: 8192,
+        dq: 4,
+        channel_width: 64,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 17),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR4_8Gb_x8",
+        density_mb: 8192,
+        dq: 8,
+        channel_width: 64,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR4_8Gb_x16",
+        density_mb: 8192,
+        dq: 16,
+        channel_width: 64,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 2),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR4_16Gb_x8",
+        density_mb: 16384,
+        dq: 8,
+        channel_width: 64,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 17),
+            ("column", 1 << 10),
+        ],
+    },
 ];
 
 /// DDR4 speed bins (JESD79-4 Tables 126-131).
 pub static DDR4_TIMING: &[TimingPreset] = &[
-    TimingPreset { name: "DDR4_2400R", values: &[("rate", 2400), ("nBL", 4), ("nCL", 16), ("nRCD", 16), ("nRP", 16), ("nRAS", 39), ("nRC", 55), ("nWR", 18), ("nRTP", 9), ("nCWL", 12), ("nCCDS", 4), ("nCCDL", 6), ("nWTRS", 3), ("nWTRL", 9), ("nCS", 2), ("tCK_ps", 833)] },
-    TimingPreset { name: "DDR4_2666V", values: &[("rate", 2666), ("nBL", 4), ("nCL", 19), ("nRCD", 19), ("nRP", 19), ("nRAS", 43), ("nRC", 62), ("nWR", 20), ("nRTP", 10), ("nCWL", 14), ("nCCDS", 4), ("nCCDL", 7), ("nWTRS", 4), ("nWTRL", 10), ("nCS", 2), ("tCK_ps", 750)] },
-    TimingPreset { name: "DDR4_3200W", values: &[("rate", 3200), ("nBL", 4), ("nCL", 20), ("nRCD", 20), ("nRP", 20), ("nRAS", 52), ("nRC", 72), ("nWR", 24), ("nRTP", 12), ("nCWL", 16), ("nCCDS", 4), ("nCCDL", 8), ("nWTRS", 4), ("nWTRL", 12), ("nCS", 2), ("tCK_ps", 625)] },
-    TimingPreset { name: "DDR4_3200AA", values: &[("rate", 3200), ("nBL", 4), ("nCL", 22), ("nRCD", 22), ("nRP", 22), ("nRAS", 52), ("nRC", 74), ("nWR", 24), ("nRTP", 12), ("nCWL", 16), ("nCCDS", 4), ("nCCDL", 8), ("nWTRS", 4), ("nWTRL", 12), ("nCS", 2), ("tCK_ps", 625)] },
+    TimingPreset {
+        name: "DDR4_2400R",
+        values: &[
+            ("rate", 2400),
+            ("nBL", 4),
+            ("nCL", 16),
+            ("nRCD", 16),
+            ("nRP", 16),
+            ("nRAS", 39),
+            ("nRC", 55),
+            ("nWR", 18),
+            ("nRTP", 9),
+            ("nCWL", 12),
+            ("nCCDS", 4),
+            ("nCCDL", 6),
+            ("nWTRS", 3),
+            ("nWTRL", 9),
+            ("nCS", 2),
+            ("tCK_ps", 833),
+        ],
+    },
+    TimingPreset {
+        name: "DDR4_2666V",
+        values: &[
+            ("rate", 2666),
+            ("nBL", 4),
+            ("nCL", 19),
+            ("nRCD", 19),
+            ("nRP", 19),
+            ("nRAS", 43),
+            ("nRC", 62),
+            ("nWR", 20),
+            ("nRTP", 10),
+            ("nCWL", 14),
+            ("nCCDS", 4),
+            ("nCCDL", 7),
+            ("nWTRS", 4),
+            ("nWTRL", 10),
+            ("nCS", 2),
+            ("tCK_ps", 750),
+        ],
+    },
+    TimingPreset {
+        name: "DDR4_3200W",
+        values: &[
+            ("rate", 3200),
+            ("nBL", 4),
+            ("nCL", 20),
+            ("nRCD", 20),
+            ("nRP", 20),
+            ("nRAS", 52),
+            ("nRC", 72),
+            ("nWR", 24),
+            ("nRTP", 12),
+            ("nCWL", 16),
+            ("nCCDS", 4),
+            ("nCCDL", 8),
+            ("nWTRS", 4),
+            ("nWTRL", 12),
+            ("nCS", 2),
+            ("tCK_ps", 625),
+        ],
+    },
+    TimingPreset {
+        name: "DDR4_3200AA",
+        values: &[
+            ("rate", 3200),
+            ("nBL", 4),
+            ("nCL", 22),
+            ("nRCD", 22),
+            ("nRP", 22),
+            ("nRAS", 52),
+            ("nRC", 74),
+            ("nWR", 24),
+            ("nRTP", 12),
+            ("nCWL", 16),
+            ("nCCDS", 4),
+            ("nCCDL", 8),
+            ("nWTRS", 4),
+            ("nWTRL", 12),
+            ("nCS", 2),
+            ("tCK_ps", 625),
+        ],
+    },
 ];
 
 /// DDR4 secondary timings: tRRD_S/L and tFAW by page size and rate (JESD79-4 Table 132),
@@ -150,7 +294,15 @@ pub fn ddr4_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
     set(t, "nRRDS", rrds);
     set(t, "nRRDL", rrdl);
     set(t, "nFAW", faw);
-    set(t, "nRFC", if rfc_ns < 0 { -1 } else { ceil_div(rfc_ns * 1000, tck) });
+    set(
+        t,
+        "nRFC",
+        if rfc_ns < 0 {
+            -1
+        } else {
+            ceil_div(rfc_ns * 1000, tck)
+        },
+    );
     set(t, "nREFI", ceil_div(7_800_000, tck));
 }
 
@@ -160,17 +312,134 @@ pub fn ddr4_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 /// DDR5 organisations (JESD79-5 Table 3).
 pub static DDR5_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "DDR5_8Gb_x8", density_mb: 8192, dq: 8, channel_width: 32, counts: &[("rank", 1), ("bankgroup", 8), ("bank", 2), ("row", 1 << 16), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR5_16Gb_x8", density_mb: 16384, dq: 8, channel_width: 32, counts: &[("rank", 1), ("bankgroup", 8), ("bank", 4), ("row", 1 << 16), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR5_16Gb_x16", density_mb: 16384, dq: 16, channel_width: 32, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 16), ("column", 1 << 10)] },
-    OrgPreset { name: "DDR5_32Gb_x8", density_mb: 32768, dq: 8, channel_width: 32, counts: &[("rank", 1), ("bankgroup", 8), ("bank", 4), ("row", 1 << 17), ("column", 1 << 10)] },
+    OrgPreset {
+        name: "DDR5_8Gb_x8",
+        density_mb: 8192,
+        dq: 8,
+        channel_width: 32,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 8),
+            ("bank", 2),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR5_16Gb_x8",
+        density_mb: 16384,
+        dq: 8,
+        channel_width: 32,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 8),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR5_16Gb_x16",
+        density_mb: 16384,
+        dq: 16,
+        channel_width: 32,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "DDR5_32Gb_x8",
+        density_mb: 32768,
+        dq: 8,
+        channel_width: 32,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 8),
+            ("bank", 4),
+            ("row", 1 << 17),
+            ("column", 1 << 10),
+        ],
+    },
 ];
 
 /// DDR5 speed bins (JESD79-5 Tables 206-213).
 pub static DDR5_TIMING: &[TimingPreset] = &[
-    TimingPreset { name: "DDR5_3200AN", values: &[("rate", 3200), ("nBL", 8), ("nCL", 24), ("nRCD", 24), ("nRP", 24), ("nRAS", 52), ("nRC", 76), ("nWR", 48), ("nRTP", 12), ("nCWL", 22), ("nPPD", 2), ("nCCDS", 8), ("nCCDL", 8), ("nCCDS_WR", 8), ("nCCDL_WR", 32), ("nWTRS", 6), ("nWTRL", 16), ("nCS", 2), ("tCK_ps", 625)] },
-    TimingPreset { name: "DDR5_4800AN", values: &[("rate", 4800), ("nBL", 8), ("nCL", 34), ("nRCD", 34), ("nRP", 34), ("nRAS", 77), ("nRC", 111), ("nWR", 72), ("nRTP", 18), ("nCWL", 32), ("nPPD", 2), ("nCCDS", 8), ("nCCDL", 12), ("nCCDS_WR", 8), ("nCCDL_WR", 48), ("nWTRS", 6), ("nWTRL", 24), ("nCS", 2), ("tCK_ps", 416)] },
-    TimingPreset { name: "DDR5_6400AN", values: &[("rate", 6400), ("nBL", 8), ("nCL", 46), ("nRCD", 46), ("nRP", 46), ("nRAS", 103), ("nRC", 149), ("nWR", 96), ("nRTP", 24), ("nCWL", 44), ("nPPD", 2), ("nCCDS", 8), ("nCCDL", 16), ("nCCDS_WR", 8), ("nCCDL_WR", 64), ("nWTRS", 5), ("nWTRL", 32), ("nCS", 2), ("tCK_ps", 312)] },
+    TimingPreset {
+        name: "DDR5_3200AN",
+        values: &[
+            ("rate", 3200),
+            ("nBL", 8),
+            ("nCL", 24),
+            ("nRCD", 24),
+            ("nRP", 24),
+            ("nRAS", 52),
+            ("nRC", 76),
+            ("nWR", 48),
+            ("nRTP", 12),
+            ("nCWL", 22),
+            ("nPPD", 2),
+            ("nCCDS", 8),
+            ("nCCDL", 8),
+            ("nCCDS_WR", 8),
+            ("nCCDL_WR", 32),
+            ("nWTRS", 6),
+            ("nWTRL", 16),
+            ("nCS", 2),
+            ("tCK_ps", 625),
+        ],
+    },
+    TimingPreset {
+        name: "DDR5_4800AN",
+        values: &[
+            ("rate", 4800),
+            ("nBL", 8),
+            ("nCL", 34),
+            ("nRCD", 34),
+            ("nRP", 34),
+            ("nRAS", 77),
+            ("nRC", 111),
+            ("nWR", 72),
+            ("nRTP", 18),
+            ("nCWL", 32),
+            ("nPPD", 2),
+            ("nCCDS", 8),
+            ("nCCDL", 12),
+            ("nCCDS_WR", 8),
+            ("nCCDL_WR", 48),
+            ("nWTRS", 6),
+            ("nWTRL", 24),
+            ("nCS", 2),
+            ("tCK_ps", 416),
+        ],
+    },
+    TimingPreset {
+        name: "DDR5_6400AN",
+        values: &[
+            ("rate", 6400),
+            ("nBL", 8),
+            ("nCL", 46),
+            ("nRCD", 46),
+            ("nRP", 46),
+            ("nRAS", 103),
+            ("nRC", 149),
+            ("nWR", 96),
+            ("nRTP", 24),
+            ("nCWL", 44),
+            ("nPPD", 2),
+            ("nCCDS", 8),
+            ("nCCDL", 16),
+            ("nCCDS_WR", 8),
+            ("nCCDL_WR", 64),
+            ("nWTRS", 5),
+            ("nWTRL", 32),
+            ("nCS", 2),
+            ("tCK_ps", 312),
+        ],
+    },
 ];
 
 /// DDR5 secondary timings: tRRD_S = 8 nCK, tRRD_L = 5 nCK at 3200 and 12 nCK at 4800 (or
@@ -180,7 +449,11 @@ pub fn ddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
     let rate = get(t, "rate");
     let tck_f = 2_000_000.0 / rate as f64;
     let fallback = (8i64).max((5000.0 / tck_f).ceil() as i64);
-    let rrds = if rate == 3200 || rate == 4800 { 8 } else { fallback };
+    let rrds = if rate == 3200 || rate == 4800 {
+        8
+    } else {
+        fallback
+    };
     let rrdl = match rate {
         3200 => 5,
         4800 => 12,
@@ -198,7 +471,15 @@ pub fn ddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
     set(t, "nRRDS", rrds);
     set(t, "nRRDL", rrdl);
     set(t, "nFAW", faw);
-    set(t, "nRFC", if rfc_ns < 0 { -1 } else { ceil_div(rfc_ns * 1000, tck) });
+    set(
+        t,
+        "nRFC",
+        if rfc_ns < 0 {
+            -1
+        } else {
+            ceil_div(rfc_ns * 1000, tck)
+        },
+    );
     set(t, "nREFI", ceil_div(3_900_000, tck));
 }
 
@@ -208,15 +489,99 @@ pub fn ddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 /// HBM2 organisations: 2 pseudo-channels x 4 bank groups x 4 banks per channel, 1 KiB rows.
 pub static HBM2_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "HBM2_4Gb", density_mb: 4096, dq: 64, channel_width: 64, counts: &[("pseudochannel", 2), ("bankgroup", 4), ("bank", 4), ("row", 1 << 15), ("column", 128)] },
-    OrgPreset { name: "HBM2_8Gb", density_mb: 8192, dq: 64, channel_width: 64, counts: &[("pseudochannel", 2), ("bankgroup", 4), ("bank", 4), ("row", 1 << 16), ("column", 128)] },
+    OrgPreset {
+        name: "HBM2_4Gb",
+        density_mb: 4096,
+        dq: 64,
+        channel_width: 64,
+        counts: &[
+            ("pseudochannel", 2),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 15),
+            ("column", 128),
+        ],
+    },
+    OrgPreset {
+        name: "HBM2_8Gb",
+        density_mb: 8192,
+        dq: 64,
+        channel_width: 64,
+        counts: &[
+            ("pseudochannel", 2),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 128),
+        ],
+    },
 ];
 
 /// HBM2 speed bins.
 pub static HBM2_TIMING: &[TimingPreset] = &[
-    TimingPreset { name: "HBM2_1600Mbps", values: &[("rate", 1600), ("nBL", 2), ("nCL", 10), ("nRCDRD", 10), ("nRCDWR", 8), ("nRP", 10), ("nRAS", 24), ("nRC", 34), ("nWR", 12), ("nRTPL", 4), ("nCWL", 4), ("nCCDS", 2), ("nCCDL", 4), ("nWTRS", 5), ("nWTRL", 6), ("tCK_ps", 1250)] },
-    TimingPreset { name: "HBM2_2000Mbps", values: &[("rate", 2000), ("nBL", 2), ("nCL", 14), ("nRCDRD", 14), ("nRCDWR", 12), ("nRP", 14), ("nRAS", 34), ("nRC", 48), ("nWR", 16), ("nRTPL", 5), ("nCWL", 5), ("nCCDS", 2), ("nCCDL", 4), ("nWTRS", 6), ("nWTRL", 8), ("tCK_ps", 1000)] },
-    TimingPreset { name: "HBM2_2400Mbps", values: &[("rate", 2400), ("nBL", 2), ("nCL", 17), ("nRCDRD", 17), ("nRCDWR", 14), ("nRP", 17), ("nRAS", 40), ("nRC", 57), ("nWR", 19), ("nRTPL", 6), ("nCWL", 6), ("nCCDS", 2), ("nCCDL", 4), ("nWTRS", 8), ("nWTRL", 10), ("tCK_ps", 833)] },
+    TimingPreset {
+        name: "HBM2_1600Mbps",
+        values: &[
+            ("rate", 1600),
+            ("nBL", 2),
+            ("nCL", 10),
+            ("nRCDRD", 10),
+            ("nRCDWR", 8),
+            ("nRP", 10),
+            ("nRAS", 24),
+            ("nRC", 34),
+            ("nWR", 12),
+            ("nRTPL", 4),
+            ("nCWL", 4),
+            ("nCCDS", 2),
+            ("nCCDL", 4),
+            ("nWTRS", 5),
+            ("nWTRL", 6),
+            ("tCK_ps", 1250),
+        ],
+    },
+    TimingPreset {
+        name: "HBM2_2000Mbps",
+        values: &[
+            ("rate", 2000),
+            ("nBL", 2),
+            ("nCL", 14),
+            ("nRCDRD", 14),
+            ("nRCDWR", 12),
+            ("nRP", 14),
+            ("nRAS", 34),
+            ("nRC", 48),
+            ("nWR", 16),
+            ("nRTPL", 5),
+            ("nCWL", 5),
+            ("nCCDS", 2),
+            ("nCCDL", 4),
+            ("nWTRS", 6),
+            ("nWTRL", 8),
+            ("tCK_ps", 1000),
+        ],
+    },
+    TimingPreset {
+        name: "HBM2_2400Mbps",
+        values: &[
+            ("rate", 2400),
+            ("nBL", 2),
+            ("nCL", 17),
+            ("nRCDRD", 17),
+            ("nRCDWR", 14),
+            ("nRP", 17),
+            ("nRAS", 40),
+            ("nRC", 57),
+            ("nWR", 19),
+            ("nRTPL", 6),
+            ("nCWL", 6),
+            ("nCCDS", 2),
+            ("nCCDL", 4),
+            ("nWTRS", 8),
+            ("nWTRL", 10),
+            ("tCK_ps", 833),
+        ],
+    },
 ];
 
 /// HBM2 secondary timings (JESD235D): tRRDS = tRRDL = 4 ns, tFAW 15 ns, tRFC by per-channel
@@ -253,16 +618,94 @@ pub fn hbm2_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 /// HBM3 organisations (JESD238 Table 4): 2 pseudo-channels, 1-4 stack IDs, 4x4 banks.
 pub static HBM3_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "HBM3_8Gb_8hi", density_mb: 8192, dq: 32, channel_width: 32, counts: &[("pseudochannel", 2), ("sid", 2), ("bankgroup", 4), ("bank", 4), ("row", 1 << 13), ("column", 256)] },
-    OrgPreset { name: "HBM3_16Gb_8hi", density_mb: 16384, dq: 32, channel_width: 32, counts: &[("pseudochannel", 2), ("sid", 2), ("bankgroup", 4), ("bank", 4), ("row", 1 << 14), ("column", 256)] },
-    OrgPreset { name: "HBM3_32Gb_8hi", density_mb: 32768, dq: 32, channel_width: 32, counts: &[("pseudochannel", 2), ("sid", 2), ("bankgroup", 4), ("bank", 4), ("row", 1 << 15), ("column", 256)] },
-    OrgPreset { name: "HBM3_32Gb_16hi", density_mb: 32768, dq: 32, channel_width: 32, counts: &[("pseudochannel", 2), ("sid", 4), ("bankgroup", 4), ("bank", 4), ("row", 1 << 15), ("column", 256)] },
+    OrgPreset {
+        name: "HBM3_8Gb_8hi",
+        density_mb: 8192,
+        dq: 32,
+        channel_width: 32,
+        counts: &[
+            ("pseudochannel", 2),
+            ("sid", 2),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 13),
+            ("column", 256),
+        ],
+    },
+    OrgPreset {
+        name: "HBM3_16Gb_8hi",
+        density_mb: 16384,
+        dq: 32,
+        channel_width: 32,
+        counts: &[
+            ("pseudochannel", 2),
+            ("sid", 2),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 14),
+            ("column", 256),
+        ],
+    },
+    OrgPreset {
+        name: "HBM3_32Gb_8hi",
+        density_mb: 32768,
+        dq: 32,
+        channel_width: 32,
+        counts: &[
+            ("pseudochannel", 2),
+            ("sid", 2),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 15),
+            ("column", 256),
+        ],
+    },
+    OrgPreset {
+        name: "HBM3_32Gb_16hi",
+        density_mb: 32768,
+        dq: 32,
+        channel_width: 32,
+        counts: &[
+            ("pseudochannel", 2),
+            ("sid", 4),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 15),
+            ("column", 256),
+        ],
+    },
 ];
 
 /// HBM3 speed bins (in clock cycles; the model runs at half-clock ticks).
 pub static HBM3_TIMING: &[TimingPreset] = &[TimingPreset {
     name: "HBM3_6400Mbps",
-    values: &[("rate", 6400), ("nBL", 2), ("nCL", 20), ("nRCDRD", 31), ("nRCDWR", 15), ("nRP", 26), ("nRAS", 45), ("nRC", 72), ("nWR", 33), ("nRTP", 9), ("nCWL", 10), ("nCCDS", 2), ("nCCDL", 4), ("nCCDR", 3), ("nRRDS", 4), ("nRRDL", 5), ("nFAW", 24), ("nWTRS", 7), ("nWTRL", 10), ("nRTW", 20), ("nRFCpb", 320), ("nRREFD", 8), ("nREFI", 6240), ("nPPD", 2), ("tCK_ps", 625)],
+    values: &[
+        ("rate", 6400),
+        ("nBL", 2),
+        ("nCL", 20),
+        ("nRCDRD", 31),
+        ("nRCDWR", 15),
+        ("nRP", 26),
+        ("nRAS", 45),
+        ("nRC", 72),
+        ("nWR", 33),
+        ("nRTP", 9),
+        ("nCWL", 10),
+        ("nCCDS", 2),
+        ("nCCDL", 4),
+        ("nCCDR", 3),
+        ("nRRDS", 4),
+        ("nRRDL", 5),
+        ("nFAW", 24),
+        ("nWTRS", 7),
+        ("nWTRL", 10),
+        ("nRTW", 20),
+        ("nRFCpb", 320),
+        ("nRREFD", 8),
+        ("nREFI", 6240),
+        ("nPPD", 2),
+        ("tCK_ps", 625),
+    ],
 }];
 
 /// HBM3 secondary timings (JESD238 Table 84): tRFCab by channel density (die density / SIDs:
@@ -301,15 +744,104 @@ pub fn hbm3_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 /// GDDR6 organisations: per 16-bit channel, 4 bank groups x 4 banks.
 pub static GDDR6_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "GDDR6_8Gb_x8", density_mb: 8192, dq: 8, channel_width: 16, counts: &[("bankgroup", 4), ("bank", 4), ("row", 1 << 14), ("column", 1 << 11)] },
-    OrgPreset { name: "GDDR6_8Gb_x16", density_mb: 8192, dq: 16, channel_width: 16, counts: &[("bankgroup", 4), ("bank", 4), ("row", 1 << 14), ("column", 1 << 10)] },
-    OrgPreset { name: "GDDR6_16Gb_x16", density_mb: 16384, dq: 16, channel_width: 16, counts: &[("bankgroup", 4), ("bank", 4), ("row", 1 << 14), ("column", 1 << 11)] },
+    OrgPreset {
+        name: "GDDR6_8Gb_x8",
+        density_mb: 8192,
+        dq: 8,
+        channel_width: 16,
+        counts: &[
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 14),
+            ("column", 1 << 11),
+        ],
+    },
+    OrgPreset {
+        name: "GDDR6_8Gb_x16",
+        density_mb: 8192,
+        dq: 16,
+        channel_width: 16,
+        counts: &[
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 14),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "GDDR6_16Gb_x16",
+        density_mb: 16384,
+        dq: 16,
+        channel_width: 16,
+        counts: &[
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 14),
+            ("column", 1 << 11),
+        ],
+    },
 ];
 
 /// GDDR6 speed bins (Samsung K4Z80325BC 8 Gb GDDR6 datasheet, 14 Gbps, double-byte mode).
 pub static GDDR6_TIMING: &[TimingPreset] = &[
-    TimingPreset { name: "GDDR6_14000_1350mV_double", values: &[("rate", 14000), ("nBL", 2), ("nCL", 24), ("nRCDRD", 27), ("nRCDWR", 16), ("nRP", 27), ("nRAS", 53), ("nRC", 79), ("nWR", 27), ("nRTP", 4), ("nCWL", 6), ("nCCDS", 2), ("nCCDL", 4), ("nRRDS", 8), ("nRRDL", 8), ("nWTRS", 9), ("nWTRL", 11), ("nFAW", 29), ("nRFCpb", 106), ("nRREFD", 15), ("nREFI", 3333), ("tCK_ps", 570), ("nRFCab", 211), ("nPPD", 1)] },
-    TimingPreset { name: "GDDR6_14000_1250mV_double", values: &[("rate", 14000), ("nBL", 2), ("nCL", 24), ("nRCDRD", 30), ("nRCDWR", 20), ("nRP", 30), ("nRAS", 60), ("nRC", 90), ("nWR", 30), ("nRTP", 4), ("nCWL", 6), ("nCCDS", 2), ("nCCDL", 4), ("nRRDS", 11), ("nRRDL", 11), ("nWTRS", 9), ("nWTRL", 11), ("nFAW", 43), ("nRFCpb", 106), ("nRREFD", 22), ("nREFI", 3333), ("tCK_ps", 570), ("nRFCab", 211), ("nPPD", 2)] },
+    TimingPreset {
+        name: "GDDR6_14000_1350mV_double",
+        values: &[
+            ("rate", 14000),
+            ("nBL", 2),
+            ("nCL", 24),
+            ("nRCDRD", 27),
+            ("nRCDWR", 16),
+            ("nRP", 27),
+            ("nRAS", 53),
+            ("nRC", 79),
+            ("nWR", 27),
+            ("nRTP", 4),
+            ("nCWL", 6),
+            ("nCCDS", 2),
+            ("nCCDL", 4),
+            ("nRRDS", 8),
+            ("nRRDL", 8),
+            ("nWTRS", 9),
+            ("nWTRL", 11),
+            ("nFAW", 29),
+            ("nRFCpb", 106),
+            ("nRREFD", 15),
+            ("nREFI", 3333),
+            ("tCK_ps", 570),
+            ("nRFCab", 211),
+            ("nPPD", 1),
+        ],
+    },
+    TimingPreset {
+        name: "GDDR6_14000_1250mV_double",
+        values: &[
+            ("rate", 14000),
+            ("nBL", 2),
+            ("nCL", 24),
+            ("nRCDRD", 30),
+            ("nRCDWR", 20),
+            ("nRP", 30),
+            ("nRAS", 60),
+            ("nRC", 90),
+            ("nWR", 30),
+            ("nRTP", 4),
+            ("nCWL", 6),
+            ("nCCDS", 2),
+            ("nCCDL", 4),
+            ("nRRDS", 11),
+            ("nRRDL", 11),
+            ("nWTRS", 9),
+            ("nWTRL", 11),
+            ("nFAW", 43),
+            ("nRFCpb", 106),
+            ("nRREFD", 22),
+            ("nREFI", 3333),
+            ("tCK_ps", 570),
+            ("nRFCab", 211),
+            ("nPPD", 2),
+        ],
+    },
 ];
 
 /// GDDR6 secondary timings (only for values a preset leaves out): tRRD 4 ns, tFAW 16 ns,
@@ -333,14 +865,63 @@ pub fn gddr6_secondary(t: &mut BTreeMap<String, i64>, _o: &OrgPreset) {
 
 /// LPDDR5 organisations (x16 channel, bank-group mode: 4 BG x 4 banks).
 pub static LPDDR5_ORG: &[OrgPreset] = &[
-    OrgPreset { name: "LPDDR5_8Gb_x16", density_mb: 8192, dq: 16, channel_width: 16, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 15), ("column", 1 << 10)] },
-    OrgPreset { name: "LPDDR5_16Gb_x16", density_mb: 16384, dq: 16, channel_width: 16, counts: &[("rank", 1), ("bankgroup", 4), ("bank", 4), ("row", 1 << 16), ("column", 1 << 10)] },
+    OrgPreset {
+        name: "LPDDR5_8Gb_x16",
+        density_mb: 8192,
+        dq: 16,
+        channel_width: 16,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 15),
+            ("column", 1 << 10),
+        ],
+    },
+    OrgPreset {
+        name: "LPDDR5_16Gb_x16",
+        density_mb: 16384,
+        dq: 16,
+        channel_width: 16,
+        counts: &[
+            ("rank", 1),
+            ("bankgroup", 4),
+            ("bank", 4),
+            ("row", 1 << 16),
+            ("column", 1 << 10),
+        ],
+    },
 ];
 
 /// LPDDR5 speed bins (JESD209-5B Table 330, BG mode, CKR 4:1).
 pub static LPDDR5_TIMING: &[TimingPreset] = &[TimingPreset {
     name: "LPDDR5_6400",
-    values: &[("rate", 6400), ("nBL_min", 2), ("nBL_max", 4), ("nCL", 17), ("nRCD", 15), ("nRP", 15), ("nRPab", 17), ("nRAS", 34), ("nRC", 49), ("nWR", 28), ("nRTP", 8), ("nCWL", 9), ("nPPD", 2), ("nCCDS", 2), ("nCCDL", 4), ("nCCDS_WR", 2), ("nCCDL_WR", 4), ("nWTRS", 5), ("nWTRL", 10), ("nWCKPST", 1), ("nCAS", 0), ("nAAD", 8), ("nCS", 2), ("tCK_ps", 1250)],
+    values: &[
+        ("rate", 6400),
+        ("nBL_min", 2),
+        ("nBL_max", 4),
+        ("nCL", 17),
+        ("nRCD", 15),
+        ("nRP", 15),
+        ("nRPab", 17),
+        ("nRAS", 34),
+        ("nRC", 49),
+        ("nWR", 28),
+        ("nRTP", 8),
+        ("nCWL", 9),
+        ("nPPD", 2),
+        ("nCCDS", 2),
+        ("nCCDL", 4),
+        ("nCCDS_WR", 2),
+        ("nCCDL_WR", 4),
+        ("nWTRS", 5),
+        ("nWTRL", 10),
+        ("nWCKPST", 1),
+        ("nCAS", 0),
+        ("nAAD", 8),
+        ("nCS", 2),
+        ("tCK_ps", 1250),
+    ],
 }];
 
 /// LPDDR5 secondary timings (JESD209-5B Tables 235 and 372): tRRD 5 ns (min 4 nCK), tFAW

@@ -159,7 +159,11 @@ pub struct Summary {
 
 /// Replay `trace` on a DRAM built from `cfg`; with `record`, every issued command is kept in
 /// the controllers' logs for the timing checker.
-pub fn replay(cfg: &DramConfig, trace: &[TraceReq], record: bool) -> Result<(Summary, DramSystem), String> {
+pub fn replay(
+    cfg: &DramConfig,
+    trace: &[TraceReq],
+    record: bool,
+) -> Result<(Summary, DramSystem), String> {
     let mut sys = DramSystem::new(cfg)?;
     if record {
         sys.record_commands();
@@ -172,26 +176,27 @@ pub fn replay(cfg: &DramConfig, trace: &[TraceReq], record: bool) -> Result<(Sum
     // The request at the head of the trace, mapped once (it may be offered many times while
     // its queue is full).
     let mut head: Option<(usize, super::device::Loc)> = None;
-    let mut offer = |sys: &mut DramSystem, idx: &mut usize, dirty: &mut [bool], n: usize, now: i64| {
-        for _ in 0..n {
-            let Some(r) = trace.get(*idx) else { break };
-            let (ch, loc) = *head.get_or_insert_with(|| {
-                let (ch, intra) = sys.mapper.channel(r.addr);
-                (ch, sys.mapper.locate(intra))
-            });
-            if !sys.channels[ch].send(r.addr, loc, r.write, *idx as u64, now) {
-                break;
+    let mut offer =
+        |sys: &mut DramSystem, idx: &mut usize, dirty: &mut [bool], n: usize, now: i64| {
+            for _ in 0..n {
+                let Some(r) = trace.get(*idx) else { break };
+                let (ch, loc) = *head.get_or_insert_with(|| {
+                    let (ch, intra) = sys.mapper.channel(r.addr);
+                    (ch, sys.mapper.locate(intra))
+                });
+                if !sys.channels[ch].send(r.addr, loc, r.write, *idx as u64, now) {
+                    break;
+                }
+                head = None;
+                sys.channels[ch].done.clear();
+                dirty[ch] = true;
+                *idx += 1;
             }
-            head = None;
-            sys.channels[ch].done.clear();
-            dirty[ch] = true;
-            *idx += 1;
-        }
-    };
+        };
     // One offer before the first DRAM tick.
     offer(&mut sys, &mut idx, &mut dirty, 1, 0);
-    for c in 0..nch {
-        wake[c] = sys.channels[c].next_wake_scheduling();
+    for (w, ch) in wake.iter_mut().zip(&sys.channels) {
+        *w = ch.next_wake_scheduling();
     }
     let mut now = 0i64;
     loop {

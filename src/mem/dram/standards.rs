@@ -201,9 +201,9 @@ pub static DDR5: StandardDef = StandardDef {
     levels: &["Channel", "Rank", "BankGroup", "Bank", "Row", "Column"],
     commands: &["ACT", "PREpb", "PREab", "RD", "WR", "RDA", "WRA", "REFab"],
     timing_params: &[
-        "rate", "nBL", "nCL", "nRCD", "nRP", "nRAS", "nRC", "nWR", "nRTP", "nCWL", "nPPD",
-        "nCCDS", "nCCDL", "nCCDS_WR", "nCCDL_WR", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW",
-        "nRFC", "nREFI", "nCS", "tCK_ps",
+        "rate", "nBL", "nCL", "nRCD", "nRP", "nRAS", "nRC", "nWR", "nRTP", "nCWL", "nPPD", "nCCDS",
+        "nCCDL", "nCCDS_WR", "nCCDL_WR", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW", "nRFC",
+        "nREFI", "nCS", "tCK_ps",
     ],
     constraints: &[
         c("Channel", RD, RD, "nBL"),
@@ -261,12 +261,21 @@ pub static DDR5: StandardDef = StandardDef {
 /// HBM2 (JESD235): pseudo-channels, dual command bus, 2-cycle ACT.
 pub static HBM2: StandardDef = StandardDef {
     name: "HBM2",
-    levels: &["Channel", "PseudoChannel", "BankGroup", "Bank", "Row", "Column"],
-    commands: &["ACT", "PREpb", "PREab", "RD", "WR", "RDA", "WRA", "REFab", "REFpb"],
+    levels: &[
+        "Channel",
+        "PseudoChannel",
+        "BankGroup",
+        "Bank",
+        "Row",
+        "Column",
+    ],
+    commands: &[
+        "ACT", "PREpb", "PREab", "RD", "WR", "RDA", "WRA", "REFab", "REFpb",
+    ],
     timing_params: &[
         "rate", "nBL", "nCL", "nRCDRD", "nRCDWR", "nRP", "nRAS", "nRC", "nWR", "nRTPL", "nCWL",
-        "nCCDS", "nCCDL", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW", "nRFC", "nRFCpb",
-        "nRREFD", "nREFI", "nREFIpb", "tCK_ps",
+        "nCCDS", "nCCDL", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW", "nRFC", "nRFCpb", "nRREFD",
+        "nREFI", "nREFIpb", "tCK_ps",
     ],
     constraints: &[
         c("PseudoChannel", RD, RD, "nBL"),
@@ -284,7 +293,12 @@ pub static HBM2: StandardDef = StandardDef {
         c("PseudoChannel", &["ACT"], &["REFab"], "nRC"),
         c("PseudoChannel", &["PREpb", "PREab"], &["REFab"], "nRP"),
         c("PseudoChannel", &["RDA"], &["REFab"], "nRP + nRTPL"),
-        c("PseudoChannel", &["WRA"], &["REFab"], "nCWL + nBL + nWR + nRP"),
+        c(
+            "PseudoChannel",
+            &["WRA"],
+            &["REFab"],
+            "nCWL + nBL + nWR + nRP",
+        ),
         c("PseudoChannel", &["REFab"], &["ACT", "PREab"], "nRFC"),
         c("PseudoChannel", &["REFpb"], &["ACT"], "nRREFD"),
         c("PseudoChannel", &["ACT"], &["REFpb"], "nRRDS"),
@@ -358,7 +372,12 @@ pub static HBM3: StandardDef = StandardDef {
         c("PseudoChannel", &["ACT"], &["REFab"], "nRC"),
         c("PseudoChannel", &["PREpb", "PREab"], &["REFab"], "nRP"),
         c("PseudoChannel", &["RDA"], &["REFab"], "nRP + nRTP"),
-        c("PseudoChannel", &["WRA"], &["REFab"], "nCWL + nBL + nWR + nRP"),
+        c(
+            "PseudoChannel",
+            &["WRA"],
+            &["REFab"],
+            "nCWL + nBL + nWR + nRP",
+        ),
         c("PseudoChannel", &["REFab"], &["ACT", "PREab"], "nRFC"),
         c("PseudoChannel", &["REFpb"], &["REFpb"], "nRREFD"),
         c("PseudoChannel", &["REFpb"], &["ACT"], "nRREFD"),
@@ -366,7 +385,12 @@ pub static HBM3: StandardDef = StandardDef {
         c("PseudoChannel", &["ACT"], &["RFMab"], "nRC"),
         c("PseudoChannel", &["PREpb", "PREab"], &["RFMab"], "nRP"),
         c("PseudoChannel", &["RDA"], &["RFMab"], "nRP + nRTP"),
-        c("PseudoChannel", &["WRA"], &["RFMab"], "nCWL + nBL + nWR + nRP"),
+        c(
+            "PseudoChannel",
+            &["WRA"],
+            &["RFMab"],
+            "nCWL + nBL + nWR + nRP",
+        ),
         c("PseudoChannel", &["RFMab"], &["ACT", "PREab"], "nRFMab"),
         c("PseudoChannel", &["RFMpb"], &["ACT"], "nRREFD"),
         c("PseudoChannel", &["ACT"], &["RFMpb"], "nRRDS"),
@@ -423,8 +447,8 @@ pub static GDDR6: StandardDef = StandardDef {
     ],
     timing_params: &[
         "rate", "nBL", "nCL", "nRCDRD", "nRCDWR", "nRP", "nRAS", "nRC", "nWR", "nRTP", "nCWL",
-        "nCCDS", "nCCDL", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW", "nRFCpb", "nRREFD",
-        "nREFI", "tCK_ps", "nRFCab", "nPPD",
+        "nCCDS", "nCCDL", "nRRDS", "nRRDL", "nWTRS", "nWTRL", "nFAW", "nRFCpb", "nRREFD", "nREFI",
+        "tCK_ps", "nRFCab", "nPPD",
     ],
     constraints: &[
         c("Channel", RD, RD, "nBL"),
@@ -507,10 +531,10 @@ pub static LPDDR5: StandardDef = StandardDef {
         "REFpb",
     ],
     timing_params: &[
-        "rate", "nBL_min", "nBL_max", "nCL", "nRCD", "nRP", "nRPab", "nRAS", "nRC", "nWR",
-        "nRTP", "nCWL", "nPPD", "nCCDS", "nCCDL", "nCCDS_WR", "nCCDL_WR", "nRRDS", "nRRDL",
-        "nWTRS", "nWTRL", "nFAW", "nRFC", "nRFCpb", "nREFI", "nREFIpb", "nWCKPST", "nCAS",
-        "nAAD", "nCS", "tCK_ps", "nPBR2PBR", "nPBR2ACT",
+        "rate", "nBL_min", "nBL_max", "nCL", "nRCD", "nRP", "nRPab", "nRAS", "nRC", "nWR", "nRTP",
+        "nCWL", "nPPD", "nCCDS", "nCCDL", "nCCDS_WR", "nCCDL_WR", "nRRDS", "nRRDL", "nWTRS",
+        "nWTRL", "nFAW", "nRFC", "nRFCpb", "nREFI", "nREFIpb", "nWCKPST", "nCAS", "nAAD", "nCS",
+        "tCK_ps", "nPBR2PBR", "nPBR2ACT",
     ],
     constraints: &[
         c("Channel", RD, RD, "nBL_min"),

@@ -225,11 +225,8 @@ impl Spec {
             .ok_or_else(|| format!("unknown timing preset `{}`", cfg.timing_preset))?;
         let org = Org::resolve(std, orgp, &cfg.org)?;
 
-        let mut t: BTreeMap<String, i64> = tp
-            .values
-            .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect();
+        let mut t: BTreeMap<String, i64> =
+            tp.values.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         (std.resolve_secondary)(&mut t, orgp);
         for (k, v) in &cfg.timing {
             if !std.timing_params.contains(&k.as_str()) {
@@ -291,12 +288,7 @@ impl Spec {
                 bus_ticks: cyc,
             });
         }
-        let find = |k: CmdKind| {
-            commands
-                .iter()
-                .position(|c| c.kind == k)
-                .map(|i| i as u8)
-        };
+        let find = |k: CmdKind| commands.iter().position(|c| c.kind == k).map(|i| i as u8);
         let ids = CmdIds {
             act: find(CmdKind::Act).or(find(CmdKind::Act1)),
             act2: find(CmdKind::Act2),
@@ -348,9 +340,9 @@ impl Spec {
             }
         }
         for c in std.constraints {
-            let level = org
-                .level_index(c.level)
-                .ok_or_else(|| format!("{}: constraint names unknown level `{}`", std.name, c.level))?;
+            let level = org.level_index(c.level).ok_or_else(|| {
+                format!("{}: constraint names unknown level `{}`", std.name, c.level)
+            })?;
             let nominal = eval(c.latency, &t)?;
             for p in c.pre {
                 let pi = cmd_id(p)?;
