@@ -721,7 +721,20 @@ impl Controller {
                         continue;
                     }
                     if r.ecache <= clk {
+                        // Possibly ready: the bound is worth refreshing only if the request
+                        // could be chosen at all (eligibility depends on state, not time).
+                        if !self.eligible(&q[i], &f, edges) {
+                            continue;
+                        }
+                        let r = &mut q[i];
                         r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                        if r.ecache <= clk {
+                            best = Some(i);
+                            earliest = r.ecache;
+                            break;
+                        }
+                        earliest = earliest.min(r.ecache);
+                        continue;
                     }
                 }
             } else {
