@@ -2,6 +2,12 @@
 #![warn(missing_docs)]
 
 pub mod arch;
+pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod mem;
+pub mod report;
+pub mod sched;
 pub mod stats;
+pub mod units;
+pub mod workload;

@@ -1,10 +1,8 @@
-//! Temporary entry point for `xpusim dram` until the lead wires `src/cli/dram.rs` into the
-//! main CLI.
-
-#[path = "../cli/dram.rs"]
-mod dram;
+//! Temporary entry point for `xpusim dram` until the `dram` subcommand is wired into the main
+//! CLI (`src/cli/mod.rs`): same arguments, same behaviour.
 
 use clap::Parser;
+use xpusim::cli::dram;
 
 #[derive(Parser)]
 #[command(about = "Replay a LoadStoreTrace on a DRAM configuration")]

@@ -1,12 +1,12 @@
 //! `xpusim dram`: replay a Ramulator LoadStoreTrace on a DRAM configuration and write
 //! `summary.json`.
 
+use crate::mem::dram::checker;
+use crate::mem::dram::config::DramConfig;
+use crate::mem::dram::replay::{self, Summary};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
-use xpusim::mem::dram::checker;
-use xpusim::mem::dram::config::DramConfig;
-use xpusim::mem::dram::replay::{self, Summary};
 
 /// Arguments of `xpusim dram`.
 #[derive(clap::Args, Debug, Clone)]
@@ -75,7 +75,7 @@ pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
             path.display()
         ),
     };
-    let problems = cfg.validate("memory");
+    let problems = cfg.problems("memory");
     if !problems.is_empty() {
         let msg: Vec<String> = problems
             .iter()

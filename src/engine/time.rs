@@ -110,7 +110,7 @@ impl ClockDomain {
             return Err(ClockError::NotPositive { name, freq_mhz });
         }
         let khz = (freq_mhz * 1000.0).round();
-        if (khz - freq_mhz * 1000.0).abs() > 1e-6 || khz < 1.0 || khz > 1e12 {
+        if (khz - freq_mhz * 1000.0).abs() > 1e-6 || !(1.0..=1e12).contains(&khz) {
             return Err(ClockError::NotWholeKhz { name, freq_mhz });
         }
         Ok(ClockDomain {

@@ -4,6 +4,8 @@
 //! path) and export them after the run through [`crate::engine::Component::stats`] into a
 //! [`StatSet`], which keeps insertion order so that reports are deterministic.
 
+pub mod energy;
+
 use serde::Serialize;
 
 /// One exported statistic.

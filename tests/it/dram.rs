@@ -349,17 +349,17 @@ fn config_errors_name_the_key_and_what_was_expected() {
     c.timing.insert("nXYZ".into(), 3);
     c.org.insert("bank".into(), 3);
     c.write_low_watermark = 0.9;
-    let errs = c.validate("memory");
+    let errs = c.problems("memory");
     let keys: Vec<&str> = errs.iter().map(|(k, _)| k.as_str()).collect();
     assert!(keys.contains(&"memory.timing.nXYZ"), "{errs:?}");
     assert!(keys.contains(&"memory.org.bank"), "{errs:?}");
     assert!(keys.contains(&"memory.write_low_watermark"), "{errs:?}");
     let mut c = cfg(0);
     c.timing_preset = "DDR4_9999".into();
-    let errs = c.validate("memory");
+    let errs = c.problems("memory");
     assert_eq!(errs[0].0, "memory.timing_preset");
     assert!(errs[0].1.contains("DDR4_3200AA"), "{errs:?}");
-    assert!(cfg(3).validate("memory").is_empty());
+    assert!(cfg(3).problems("memory").is_empty());
 }
 
 #[test]

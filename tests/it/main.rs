@@ -1,3 +1,7 @@
-//! The integration-test binary: one module per area.
+//! The single integration-test binary: one module per area.
 
+mod bad_inputs;
+mod cli;
+mod common;
+mod determinism;
 mod dram;

@@ -7,11 +7,13 @@
 //! directly comparable with that simulator.
 
 use super::standards;
+use crate::config::Issue;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Scheduling policy of the controller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SchedulerKind {
     /// First-ready, first-come-first-served (Rixner et al., ISCA 2000): among queued requests,
@@ -24,7 +26,7 @@ pub enum SchedulerKind {
 }
 
 /// Row-buffer policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RowPolicyKind {
     /// Keep rows open until a conflict or refresh closes them.
@@ -36,7 +38,7 @@ pub enum RowPolicyKind {
 }
 
 /// Refresh policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RefreshKind {
     /// One all-bank refresh (REFab) per rank / pseudo-channel / channel every tREFI.
@@ -49,7 +51,7 @@ pub enum RefreshKind {
 }
 
 /// Address mapping inside a channel (MSB to LSB, as in Ramulator's names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 pub enum MapperKind {
     /// Row | bank levels | column | channel: a whole row stays in one bank.
     #[default]
@@ -90,7 +92,7 @@ fn d_true() -> bool {
 }
 
 /// DRAM memory configuration (the `[memory]` table with `kind = "dram"`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DramConfig {
     /// JEDEC standard: DDR4, DDR5, HBM2, HBM3, GDDR6 or LPDDR5.
@@ -181,9 +183,16 @@ impl DramConfig {
         }
     }
 
-    /// Semantic checks. Each problem is `(key path, what was expected)`; `path` is the TOML
-    /// path of this table (e.g. `memory`).
-    pub fn validate(&self, path: &str) -> Vec<(String, String)> {
+    /// Semantic checks, appended to `issues` with their key path; `path` is the TOML path of
+    /// this table (e.g. `memory`).
+    pub fn validate(&self, path: &str, issues: &mut Vec<Issue>) {
+        for (k, m) in self.problems(path) {
+            issues.push(Issue::new(&k, m));
+        }
+    }
+
+    /// Semantic checks as `(key path, what was expected)` pairs.
+    pub fn problems(&self, path: &str) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let p = |k: &str| format!("{path}.{k}");
         let Some(std) = standards::by_name(&self.standard) else {

@@ -1,0 +1,202 @@
+//! A tile streamer: load tiles into a buffer ahead of compute, compute them one at a time,
+//! write results back, with `depth` input and `depth` output buffer slots
+//! (`depth = 2` is classic double buffering).
+//!
+//! Timing rules (each an event, nothing per cycle):
+//! - Tile `i`'s loads are issued as soon as an input slot is free (at most `depth` tiles
+//!   loaded or loading ahead of the compute pointer).
+//! - Tile `i` computes when its loads have all returned, the previous tile's compute has
+//!   finished, and an output slot is free; it takes its `compute_cycles` of the unit clock.
+//! - When it finishes, its input slot is freed (the next load is issued) and its write is
+//!   issued; the output slot is freed when the write completes.
+//!
+//! The op's time splits into compute cycles (the sum of the tiles' compute) and memory
+//! stall cycles (everything else: the first load, waits for late data or a full output
+//! buffer, and the last write).
+
+use crate::arch::Msg;
+use crate::engine::{Ctx, PortId, Tick};
+use crate::mem::MemReq;
+
+/// One tile: up to two reads, a compute time, one write.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tile {
+    /// `(address, bytes)` reads; zero bytes means none.
+    pub reads: [(u64, u64); 2],
+    /// Unit cycles of compute.
+    pub compute_cycles: u64,
+    /// `(address, bytes)` write; zero bytes means none.
+    pub write: (u64, u64),
+}
+
+/// The streamer's state for one op.
+#[derive(Debug, Default)]
+pub struct Streamer {
+    tiles: Vec<Tile>,
+    pending_reads: Vec<u8>,
+    depth: usize,
+    next_load: usize,
+    next_compute: usize,
+    computing: Option<usize>,
+    compute_end: Tick,
+    outputs_in_flight: usize,
+    written: usize,
+    start: Tick,
+    compute_cycles: u64,
+    bytes_read: u64,
+    bytes_written: u64,
+    port: u16,
+    id_base: u64,
+}
+
+/// Request ids: `id_base + tile * 4 + slot` (slots 0, 1 read; 2 write).
+const SLOTS: u64 = 4;
+
+impl Streamer {
+    /// Start streaming `tiles` with `depth` buffer slots, sending memory requests on `port`
+    /// with ids from `id_base` up. Returns true if there was nothing to do.
+    pub fn start(
+        &mut self,
+        tiles: Vec<Tile>,
+        depth: usize,
+        port: PortId,
+        id_base: u64,
+        cx: &mut Ctx<'_, Msg>,
+    ) -> bool {
+        *self = Streamer {
+            pending_reads: vec![0; tiles.len()],
+            tiles,
+            depth: depth.max(1),
+            start: cx.now(),
+            port: port.0,
+            id_base,
+            ..Default::default()
+        };
+        self.pump(cx);
+        self.done()
+    }
+
+    /// When the op started.
+    pub fn started(&self) -> Tick {
+        self.start
+    }
+
+    /// Sum of the tiles' compute cycles.
+    pub fn compute_cycles(&self) -> u64 {
+        self.compute_cycles
+    }
+
+    /// Bytes read.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Bytes written.
+    pub fn bytes_written(&self) -> u64 {
+        self.bytes_written
+    }
+
+    /// Whether every tile has been computed and written.
+    pub fn done(&self) -> bool {
+        self.written == self.tiles.len() && self.computing.is_none()
+    }
+
+    /// Whether a response id belongs to this streamer's current op.
+    pub fn owns(&self, id: u64) -> bool {
+        id >= self.id_base && id < self.id_base + SLOTS * self.tiles.len() as u64
+    }
+
+    /// A memory response arrived. Returns true when the op is complete.
+    pub fn on_resp(&mut self, id: u64, cx: &mut Ctx<'_, Msg>) -> bool {
+        let rel = id - self.id_base;
+        let (tile, slot) = ((rel / SLOTS) as usize, rel % SLOTS);
+        if slot < 2 {
+            self.pending_reads[tile] -= 1;
+        } else {
+            self.outputs_in_flight -= 1;
+            self.written += 1;
+        }
+        self.pump(cx);
+        self.done()
+    }
+
+    /// The unit's wake-up: the tile in compute may have finished. Returns true when the
+    /// op is complete.
+    pub fn on_wake(&mut self, cx: &mut Ctx<'_, Msg>) -> bool {
+        self.pump(cx);
+        self.done()
+    }
+
+    /// Advance as far as possible at the current time.
+    fn pump(&mut self, cx: &mut Ctx<'_, Msg>) {
+        loop {
+            let mut progress = false;
+            // Finish the tile in compute if its time has come.
+            if let Some(i) = self.computing
+                && cx.now() >= self.compute_end
+            {
+                self.computing = None;
+                self.next_compute = i + 1;
+                let (addr, bytes) = self.tiles[i].write;
+                if bytes > 0 {
+                    self.outputs_in_flight += 1;
+                    self.bytes_written += bytes;
+                    cx.send(
+                        PortId(self.port),
+                        Msg::MemReq(MemReq {
+                            id: self.id_base + i as u64 * SLOTS + 2,
+                            addr,
+                            bytes,
+                            write: true,
+                        }),
+                    );
+                } else {
+                    self.written += 1;
+                }
+                progress = true;
+            }
+            // Issue loads into free input slots.
+            let busy_in = self.next_load - self.next_compute;
+            if self.next_load < self.tiles.len() && busy_in < self.depth {
+                let i = self.next_load;
+                self.next_load += 1;
+                for (slot, (addr, bytes)) in self.tiles[i].reads.into_iter().enumerate() {
+                    if bytes > 0 {
+                        self.pending_reads[i] += 1;
+                        self.bytes_read += bytes;
+                        cx.send(
+                            PortId(self.port),
+                            Msg::MemReq(MemReq {
+                                id: self.id_base + i as u64 * SLOTS + slot as u64,
+                                addr,
+                                bytes,
+                                write: false,
+                            }),
+                        );
+                    }
+                }
+                progress = true;
+            }
+            // Start the next compute.
+            let i = self.next_compute;
+            if self.computing.is_none()
+                && i < self.next_load
+                && self.pending_reads[i] == 0
+                && self.outputs_in_flight < self.depth
+            {
+                let c = self.tiles[i].compute_cycles;
+                self.compute_cycles += c;
+                self.computing = Some(i);
+                let end_cycle = cx.cycle() + c;
+                self.compute_end = cx.clock().tick_of(end_cycle);
+                if c > 0 {
+                    cx.wake_at(end_cycle);
+                }
+                progress = true;
+            }
+            if !progress {
+                break;
+            }
+        }
+    }
+}
