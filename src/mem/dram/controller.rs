@@ -596,6 +596,7 @@ impl Controller {
                     r.cmd = self.dev.prerequisite(r.fin, &r.loc);
                     let ci = &self.spec.commands[r.cmd as usize];
                     r.cmd_closing_single = ci.closing && !ci.all_bank;
+                    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
                     r.ecache = self.dev.earliest(r.cmd, &r.loc);
                 } else if r.ecache <= clk {
                     r.ecache = self.dev.earliest(r.cmd, &r.loc);
@@ -604,17 +605,24 @@ impl Controller {
                 r.cmd = self.dev.prerequisite(r.fin, &r.loc);
                 let ci = &self.spec.commands[r.cmd as usize];
                 r.cmd_closing_single = ci.closing && !ci.all_bank;
+                r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
                 r.ecache = self.dev.earliest(r.cmd, &r.loc);
             }
         }
     }
 
     fn would_close_active(&self, r: &Req) -> bool {
-        let ci = &self.spec.commands[r.cmd as usize];
-        if !ci.closing || self.active.is_empty() {
+        if self.active.is_empty() {
             return false;
         }
         let bl = self.dev.org().bank_level;
+        if r.cmd_closing_single && r.loc.depth as usize == bl {
+            return self.active_per_bank[r.bank as usize] > 0;
+        }
+        let ci = &self.spec.commands[r.cmd as usize];
+        if !ci.closing {
+            return false;
+        }
         if !ci.all_bank && r.loc.depth as usize == bl {
             return self.active_per_bank[r.loc.bank(bl)] > 0;
         }
@@ -624,15 +632,14 @@ impl Controller {
     }
 
     fn slot_ok(&self, r: &Req, slot: Slot, edges: bool) -> bool {
-        let ci = &self.spec.commands[r.cmd as usize];
-        let base = match slot {
-            Slot::Any => true,
-            Slot::Col => ci.col_bus,
-            Slot::Row => ci.row_bus,
-        };
         if !edges || self.clk % 2 == 1 {
-            return base;
+            return match slot {
+                Slot::Any => true,
+                Slot::Col => r.cmd_bus & 2 != 0,
+                Slot::Row => r.cmd_bus & 1 != 0,
+            };
         }
+        let ci = &self.spec.commands[r.cmd as usize];
         // Falling edge (HBM3): only precharges, subject to the pairing rules (JESD238).
         if slot == Slot::Col || !matches!(ci.kind, CmdKind::PrePb | CmdKind::PreAb) {
             return false;
@@ -770,6 +777,8 @@ impl Controller {
         r.cmd = self.dev.prerequisite(r.fin, &r.loc);
         let ci = &self.spec.commands[r.cmd as usize];
         r.cmd_closing_single = ci.closing && !ci.all_bank;
+        r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+        r.ver = u32::MAX;
         let r = self.prio[0];
         if self.would_close_active(&r) {
             return None;
@@ -889,14 +898,15 @@ impl Controller {
         let mut nr = r;
         nr.cmd = to;
         nr.fin = to;
+        let ci = &self.spec.commands[to as usize];
+        nr.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
         if let Some((s, edges)) = slot
             && !self.slot_ok(&nr, s, edges)
         {
             return;
         }
         let q = self.queue_mut(b);
-        q[i].cmd = to;
-        q[i].fin = to;
+        q[i] = nr;
         q[i].ver = u32::MAX;
     }
 
