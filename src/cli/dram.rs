@@ -31,15 +31,6 @@ struct SystemFile {
     memory: Option<toml::Value>,
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "kind")]
-enum MemorySection {
-    #[serde(rename = "dram")]
-    Dram(DramConfig),
-    #[serde(rename = "ideal")]
-    Ideal(#[allow(dead_code)] toml::Value),
-}
-
 /// Load the `[memory]` DRAM section of a system config file.
 pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
     let text = std::fs::read_to_string(path)
@@ -59,22 +50,27 @@ pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
             path.display()
         );
     };
-    let section: MemorySection = serde_path_to_error::deserialize(mem).map_err(|e| {
-        let p = e.path().to_string();
-        let key = if p == "." {
-            "memory".to_string()
-        } else {
-            format!("memory.{p}")
-        };
-        anyhow::anyhow!("{}: {key}: {}", path.display(), e.inner())
-    })?;
-    let cfg = match section {
-        MemorySection::Dram(c) => c,
-        MemorySection::Ideal(_) => bail!(
-            "{}: memory.kind: expected \"dram\" for `xpusim dram`, got \"ideal\"",
+    let toml::Value::Table(mut table) = mem else {
+        bail!("{}: memory: expected a table", path.display());
+    };
+    match table.remove("kind") {
+        Some(toml::Value::String(k)) if k == "dram" => {}
+        Some(other) => bail!(
+            "{}: memory.kind: expected \"dram\" for `xpusim dram`, got {other}",
             path.display()
         ),
-    };
+        None => bail!("{}: memory.kind: expected \"dram\"", path.display()),
+    }
+    let cfg: DramConfig =
+        serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+            let p = e.path().to_string();
+            let key = if p == "." {
+                "memory".to_string()
+            } else {
+                format!("memory.{p}")
+            };
+            anyhow::anyhow!("{}: {key}: {}", path.display(), e.inner())
+        })?;
     let problems = cfg.problems("memory");
     if !problems.is_empty() {
         let msg: Vec<String> = problems

@@ -370,3 +370,104 @@ fn timing_overrides_change_the_model() {
     let s = run_checked(&c, &pattern(&c, "idle_read", 1));
     assert_eq!(s.cycles_to_complete, 59);
 }
+
+mod cli {
+    use std::path::Path;
+    use xpusim::cli::dram::{DramArgs, run};
+
+    fn args(dir: &Path, cfg: &str, trace: &str, check: bool) -> DramArgs {
+        let c = dir.join("sys.toml");
+        std::fs::write(&c, cfg).unwrap();
+        let t = dir.join("t.trace");
+        std::fs::write(&t, trace).unwrap();
+        DramArgs {
+            config: c,
+            trace: t,
+            out: dir.join("out"),
+            check_timing: check,
+        }
+    }
+
+    const DDR4: &str = "schema_version = 1\n[memory]\nkind = \"dram\"\nstandard = \"DDR4\"\norg_preset = \"DDR4_8Gb_x8\"\ntiming_preset = \"DDR4_3200AA\"\n";
+
+    #[test]
+    fn writes_summary_json_with_every_field() {
+        let d = tempfile::tempdir().unwrap();
+        let a = args(d.path(), DDR4, "LD 0x0\nST 0x40\nLD 0x80\n", true);
+        run(&a).unwrap();
+        let s: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(a.out.join("summary.json")).unwrap())
+                .unwrap();
+        for k in [
+            "schema_version",
+            "cycles_to_complete",
+            "time_ns",
+            "bandwidth_gbps",
+            "peak_gbps",
+            "efficiency",
+            "avg_read_latency_cycles",
+            "row_hits",
+            "row_misses",
+            "row_conflicts",
+            "refreshes",
+            "reads",
+            "writes",
+        ] {
+            assert!(s.get(k).is_some(), "missing {k}");
+        }
+        assert_eq!(s["schema_version"], 1);
+        assert_eq!(s["reads"], 2);
+        assert_eq!(s["writes"], 1);
+        assert_eq!(s["commands"]["ACT"], 1);
+        assert_eq!(s["commands"]["RD"], 2);
+        assert_eq!(s["commands"]["WR"], 1);
+        // Peak: 64 B per 4 cycles of 625 ps.
+        assert!((s["peak_gbps"].as_f64().unwrap() - 25.6).abs() < 1e-9);
+        assert!(!a.out.join("summary.json.tmp").exists());
+    }
+
+    #[test]
+    fn bad_trace_line_is_an_error_with_file_and_line() {
+        let d = tempfile::tempdir().unwrap();
+        let a = args(d.path(), DDR4, "LD 0x0\nLD 0xg0\n", false);
+        let e = format!("{:#}", run(&a).unwrap_err());
+        assert!(
+            e.contains("t.trace:2: expected \"LD 0xADDR\" or \"ST 0xADDR\""),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_config_keys_are_named() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = DDR4.to_string() + "read_queue = 16\n";
+        let e = format!(
+            "{:#}",
+            run(&args(d.path(), &cfg, "LD 0x0\n", false)).unwrap_err()
+        );
+        assert!(e.contains("read_queue"), "{e}");
+        let cfg = DDR4.to_string() + "[memory.timing]\nnCL = -3\n";
+        let e = format!(
+            "{:#}",
+            run(&args(d.path(), &cfg, "LD 0x0\n", false)).unwrap_err()
+        );
+        assert!(e.contains("memory.timing.nCL"), "{e}");
+        let cfg = DDR4.replace("DDR4_3200AA", "DDR4_9999");
+        let e = format!(
+            "{:#}",
+            run(&args(d.path(), &cfg, "LD 0x0\n", false)).unwrap_err()
+        );
+        assert!(
+            e.contains("memory.timing_preset") && e.contains("DDR4_3200AA"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn shipped_configs_load() {
+        for f in std::fs::read_dir("configs/dram").unwrap() {
+            let p = f.unwrap().path();
+            xpusim::cli::dram::load_config(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        }
+    }
+}
