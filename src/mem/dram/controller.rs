@@ -33,40 +33,42 @@ pub enum ReqKind {
     Maint,
 }
 
-/// A request inside the controller.
+/// A request inside the controller. The fields the scheduler reads on every scan come
+/// first, so that they share one cache line.
 #[derive(Debug, Clone, Copy)]
+#[repr(C)]
 pub struct Req {
-    /// Byte address (for forwarding and coalescing).
-    pub addr: u64,
-    /// Bank location.
-    pub loc: Loc,
-    /// Kind.
-    pub kind: ReqKind,
-    /// The command that completes the request (RD, WR, REFab, ...).
-    pub fin: u8,
-    /// The command it needs next (derived from bank state before each scheduling decision).
-    pub cmd: u8,
-    /// Whether `cmd` closes a single bank (precharge, auto-precharge).
-    pub cmd_closing_single: bool,
-    /// Command bus of `cmd`: bit 0 row bus, bit 1 column bus (dual-bus standards).
-    pub cmd_bus: u8,
-    /// Whether `fin` moves data (row hits are defined only for those).
-    pub fin_accesses: bool,
-    /// Cycle the request entered the controller.
-    pub arrive: i64,
-    /// Cycle its data is returned (reads).
-    pub depart: i64,
-    /// Row hit/miss/conflict already counted.
-    pub counted: bool,
     /// Lower bound of the tick at which `cmd` is legal (exact when at or below the current
     /// tick, since ready clocks only grow).
     pub ecache: i64,
+    /// Cycle the request entered the controller.
+    pub arrive: i64,
     /// Version of the bank state `cmd` was derived from (`u32::MAX`: derive again).
     pub ver: u32,
-    /// Caller's tag, returned on completion.
-    pub tag: u64,
     /// Flat bank id (for bank-level locations).
     pub bank: u32,
+    /// The command it needs next (derived from bank state before each scheduling decision).
+    pub cmd: u8,
+    /// Command bus of `cmd`: bit 0 row bus, bit 1 column bus (dual-bus standards).
+    pub cmd_bus: u8,
+    /// Whether `cmd` closes a single bank (precharge, auto-precharge).
+    pub cmd_closing_single: bool,
+    /// The command that completes the request (RD, WR, REFab, ...).
+    pub fin: u8,
+    /// Kind.
+    pub kind: ReqKind,
+    /// Whether `fin` moves data (row hits are defined only for those).
+    pub fin_accesses: bool,
+    /// Row hit/miss/conflict already counted.
+    pub counted: bool,
+    /// Bank location.
+    pub loc: Loc,
+    /// Byte address (for forwarding and coalescing).
+    pub addr: u64,
+    /// Cycle its data is returned (reads).
+    pub depart: i64,
+    /// Caller's tag, returned on completion.
+    pub tag: u64,
 }
 
 /// A command the controller issued (for the timing checker and command traces).

@@ -39,15 +39,16 @@ pub struct Bank {
 
 /// Where a command goes: the node ids at each level down to `depth`, plus row and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C)]
 pub struct Loc {
     /// Flat node index within each level (`node[0]` = 0: the channel itself; `node[1]` is
     /// also the rank / pseudo-channel id).
     pub node: [u32; MAX_LEVELS],
+    /// Row.
+    pub row: u32,
     /// Deepest specified level (the bank level for normal commands, the refresh scope for
     /// all-bank refresh and precharge).
     pub depth: u8,
-    /// Row.
-    pub row: u32,
     /// Column (in transactions).
     pub col: u32,
 }
