@@ -350,7 +350,7 @@ impl Component<Msg> for DramMemory {
             agg.row_conflicts += s.row_conflicts;
             agg.reads += s.reads;
             agg.writes += s.writes;
-            agg.reads_served += s.reads_served;
+            agg.reads_served += s.reads_served + s.reads_forwarded;
             agg.read_latency_sum += s.read_latency_sum;
             agg.refreshes += s.refreshes;
             for (a, b) in cmds.iter_mut().zip(&s.commands) {

@@ -424,3 +424,85 @@ impl Spec {
             .map(|i| i as u8)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(s: &str, o: &str, t: &str) -> Spec {
+        Spec::resolve(&DramConfig::new(s, o, t)).unwrap()
+    }
+
+    fn lat(sp: &Spec, level: &str, pre: &str, fol: &str) -> Vec<i64> {
+        let l = sp.org.level_index(level).unwrap();
+        let (p, f) = (sp.cmd(pre).unwrap(), sp.cmd(fol).unwrap());
+        sp.table
+            .iter()
+            .filter(|c| c.level == l && c.pre == p && c.fol == f)
+            .map(|c| c.latency)
+            .collect()
+    }
+
+    #[test]
+    fn multi_cycle_commands_shift_constraints() {
+        // HBM2: ACT takes 2 cycles, RD 1: ACT -> RD = nRCDRD + 1 = 15; the row bus is busy
+        // for 2 cycles after an ACT; RD -> PREpb is unchanged (nRTPL = 5).
+        let h = spec("HBM2", "HBM2_8Gb", "HBM2_2000Mbps");
+        assert_eq!(lat(&h, "Bank", "ACT", "RD"), vec![15]);
+        assert_eq!(lat(&h, "Bank", "ACT", "WR"), vec![13]);
+        assert_eq!(lat(&h, "Channel", "ACT", "PREpb"), vec![2]);
+        assert_eq!(lat(&h, "Channel", "ACT", "RD"), Vec::<i64>::new());
+        assert_eq!(lat(&h, "Bank", "RD", "PREpb"), vec![5]);
+        // A 2-cycle ACT before a 2-cycle ACT: tRRD unchanged; PREpb (1 cycle) -> ACT: nRP - 1.
+        assert_eq!(lat(&h, "PseudoChannel", "ACT", "ACT"), vec![4, 15]);
+        assert_eq!(lat(&h, "Bank", "PREpb", "ACT"), vec![13]);
+        // HBM3 in half-clock ticks: ACT 3 ticks, RD 2: 2*31 + 2 - 1 = 63.
+        let h3 = spec("HBM3", "HBM3_16Gb_8hi", "HBM3_6400Mbps");
+        assert_eq!(lat(&h3, "Bank", "ACT", "RD"), vec![63]);
+        assert_eq!(h3.read_latency, 44);
+        assert_eq!(h3.tick_ps, 312.5);
+        // DDR5: 2-cycle ACT and RD cancel.
+        let d5 = spec("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN");
+        assert_eq!(lat(&d5, "Bank", "ACT", "RD"), vec![34]);
+        // DDR4: single-cycle commands, expressions evaluated: same rank nCL + nBL + 2 - nCWL
+        // = 12, other rank (sibling) nBL + nCS = 6.
+        let d4 = spec("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        assert_eq!(lat(&d4, "Rank", "RD", "WR"), vec![12, 6]);
+        assert_eq!(d4.tx_bytes, 64);
+        assert_eq!(d4.read_latency, 26);
+    }
+
+    #[test]
+    fn secondary_timings_follow_the_jedec_tables() {
+        // DDR4 8 Gb at 625 ps: tRFC1 360 ns -> 576, tREFI 7.8 us -> 12480; x8 at 3200:
+        // tFAW 34, tRRD_S 4, tRRD_L 8.
+        let d4 = spec("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        assert_eq!(
+            (
+                d4.t("nRFC"),
+                d4.t("nREFI"),
+                d4.t("nFAW"),
+                d4.t("nRRDS"),
+                d4.t("nRRDL")
+            ),
+            (576, 12480, 34, 4, 8)
+        );
+        // LPDDR5 8 Gb at 1.25 ns: tRFCab 210 ns -> 168, tREFI 3.906 us -> 3125.
+        let l5 = spec("LPDDR5", "LPDDR5_8Gb_x16", "LPDDR5_6400");
+        assert_eq!((l5.t("nRFC"), l5.t("nREFI")), (168, 3125));
+    }
+
+    #[test]
+    fn overrides_and_bad_expressions() {
+        let mut c = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        c.timing.insert("nRCD".into(), 30);
+        c.org.insert("rank".into(), 2);
+        let s = Spec::resolve(&c).unwrap();
+        assert_eq!(lat(&s, "Bank", "ACT", "RD"), vec![30]);
+        assert_eq!(s.org.banks(), 32);
+        let t = BTreeMap::from([("a".to_string(), 3i64)]);
+        assert_eq!(eval("a + 2 - a", &t), Ok(2));
+        assert!(eval("a +", &t).is_err());
+        assert!(eval("b", &t).unwrap_err().contains("unknown timing `b`"));
+    }
+}
