@@ -471,3 +471,37 @@ mod cli {
         }
     }
 }
+
+#[test]
+fn empty_and_extreme_inputs_do_not_panic() {
+    let c = cfg(0);
+    let s = replay(&c, &[], false).unwrap().0;
+    assert_eq!((s.requests, s.cycles_to_complete), (0, 0));
+    // Addresses far beyond the capacity wrap instead of failing.
+    let t = vec![
+        TraceReq {
+            addr: u64::MAX,
+            write: false,
+        },
+        TraceReq {
+            addr: u64::MAX - 63,
+            write: true,
+        },
+    ];
+    let s = run_checked(&c, &t);
+    assert_eq!(s.reads + s.writes, 2);
+    let mut bad = cfg(0);
+    bad.channels = 0;
+    assert!(
+        replay(&bad, &t, false)
+            .unwrap_err()
+            .contains("memory.channels")
+    );
+    let mut bad = cfg(0);
+    bad.read_queue_entries = 1 << 30;
+    assert!(
+        replay(&bad, &t, false)
+            .unwrap_err()
+            .contains("read_queue_entries")
+    );
+}

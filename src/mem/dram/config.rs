@@ -236,10 +236,13 @@ impl DramConfig {
                 ),
             ));
         }
-        if self.channels == 0 || !self.channels.is_power_of_two() {
+        if self.channels == 0 || !self.channels.is_power_of_two() || self.channels > 1024 {
             out.push((
                 p("channels"),
-                format!("expected a power of two >= 1, got {}", self.channels),
+                format!(
+                    "expected a power of two between 1 and 1024, got {}",
+                    self.channels
+                ),
             ));
         }
         let levels: Vec<String> = std.levels[1..].iter().map(|l| l.to_lowercase()).collect();
@@ -279,11 +282,13 @@ impl DramConfig {
                 ));
             }
         }
-        if self.read_queue_entries == 0 {
-            out.push((p("read_queue_entries"), "expected at least 1".into()));
-        }
-        if self.write_queue_entries == 0 {
-            out.push((p("write_queue_entries"), "expected at least 1".into()));
+        for (k, v) in [
+            ("read_queue_entries", self.read_queue_entries),
+            ("write_queue_entries", self.write_queue_entries),
+        ] {
+            if !(1..=65536).contains(&v) {
+                out.push((p(k), format!("expected 1 to 65536 entries, got {v}")));
+            }
         }
         let (lo, hi) = (self.write_low_watermark, self.write_high_watermark);
         if !(0.0..=1.0).contains(&hi) || hi.is_nan() {

@@ -38,8 +38,13 @@ pub struct DramSystem {
 }
 
 impl DramSystem {
-    /// Build from a configuration (validate it first with [`DramConfig::validate`]).
+    /// Build from a configuration; every problem [`DramConfig::problems`] finds is an error.
     pub fn new(cfg: &DramConfig) -> Result<DramSystem, String> {
+        let problems = cfg.problems("memory");
+        if !problems.is_empty() {
+            let msg: Vec<String> = problems.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+            return Err(msg.join("\n"));
+        }
         let spec = Arc::new(Spec::resolve(cfg)?);
         let mapper = Mapper::new(
             cfg.address_mapping,
@@ -510,6 +515,69 @@ mod tests {
         let mut ids: Vec<u64> = got.iter().map(|g| g.0).collect();
         ids.sort();
         assert_eq!(ids, vec![1, 2]);
+    }
+
+    #[test]
+    fn two_clients_on_two_channels_get_their_own_responses() {
+        // GDDR6 x16: two channels, transactions of 32 B interleaved over them.
+        let mut cfg = DramConfig::new("GDDR6", "GDDR6_8Gb_x16", "GDDR6_14000_1250mV_double");
+        cfg.channels = 2;
+        let mut sim: Simulator<Msg> = Simulator::new();
+        let mem = DramMemory::new("dram", &cfg, 2).unwrap();
+        let clk = sim.add_clock(mem.clock());
+        let mk = |base: u64| Client {
+            reqs: (0..8)
+                .map(|i| MemReq {
+                    id: i,
+                    addr: base + i * 4096,
+                    bytes: 4096,
+                    write: i % 2 == 1,
+                })
+                .collect(),
+            got: vec![],
+        };
+        let a = sim.add(Box::new(mk(0)), clk);
+        let b = sim.add(Box::new(mk(1 << 24)), clk);
+        let m = sim.add(Box::new(mem), clk);
+        sim.connect(
+            a,
+            "mem",
+            m,
+            "p0",
+            LinkSpec::latency(1),
+            LinkSpec::latency(1),
+        )
+        .unwrap();
+        sim.connect(
+            b,
+            "mem",
+            m,
+            "p1",
+            LinkSpec::latency(1),
+            LinkSpec::latency(1),
+        )
+        .unwrap();
+        sim.run(None).unwrap();
+        for c in [a, b] {
+            let mut ids: Vec<u64> = sim
+                .get::<Client>(c)
+                .unwrap()
+                .got
+                .iter()
+                .map(|g| g.0)
+                .collect();
+            ids.sort();
+            assert_eq!(ids, (0..8).collect::<Vec<_>>());
+        }
+        let d = sim.get::<DramMemory>(m).unwrap();
+        // 16 requests of 4 KiB = 2048 transactions of 32 B, half on each channel.
+        let per: Vec<u64> = d
+            .system()
+            .channels
+            .iter()
+            .map(|c| c.stats.reads + c.stats.writes)
+            .collect();
+        assert_eq!(per, vec![1024, 1024]);
     }
 
     #[test]
