@@ -164,6 +164,17 @@ pub fn replay(
     trace: &[TraceReq],
     record: bool,
 ) -> Result<(Summary, DramSystem), String> {
+    replay_with(cfg, trace, record, false)
+}
+
+/// [`replay`], optionally evaluating every controller at every DRAM cycle instead of only at
+/// the cycles where something can happen (the reference path that shows skipping is exact).
+pub fn replay_with(
+    cfg: &DramConfig,
+    trace: &[TraceReq],
+    record: bool,
+    every_cycle: bool,
+) -> Result<(Summary, DramSystem), String> {
     let mut sys = DramSystem::new(cfg)?;
     if record {
         sys.record_commands();
@@ -212,11 +223,14 @@ pub fn replay(
                 t = t.min(w);
             }
         }
+        if every_cycle {
+            t = now + 1;
+        }
         if t == i64::MAX {
             return Err("replay stalled with requests left (internal error)".into());
         }
         for c in 0..nch {
-            if (dirty[c] && t == now + 1) || wake[c] == Some(t) {
+            if every_cycle || (dirty[c] && t == now + 1) || wake[c] == Some(t) {
                 let ch = &mut sys.channels[c];
                 ch.tick(t);
                 ch.done.clear();
