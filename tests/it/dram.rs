@@ -534,3 +534,14 @@ fn skipping_idle_cycles_is_exact() {
         }
     }
 }
+
+#[test]
+fn figures_for_analytical_models() {
+    let c = cfg(0);
+    assert!((c.peak_gbps().unwrap() - 25.6).abs() < 1e-9);
+    // 49 cycles of 625 ps.
+    assert!((c.idle_read_latency_ns().unwrap() - 30.625).abs() < 1e-9);
+    // GDDR6: two 16-bit channels, 32 B per 2 x 570 ps each.
+    let g = cfg(4);
+    assert!((g.peak_gbps().unwrap() - 2.0 * 32.0 / 1.14).abs() < 1e-9);
+}

@@ -183,6 +183,24 @@ impl DramConfig {
         }
     }
 
+    /// Peak bandwidth of all channels in GB/s (every data bus busy), or an error if the
+    /// config does not resolve.
+    pub fn peak_gbps(&self) -> Result<f64, String> {
+        Ok(super::timing::Spec::resolve(self)?.peak_gbps(self.channels))
+    }
+
+    /// Unloaded read latency in ns: one transaction to a closed bank of an idle device, from
+    /// entering the controller queue to the last data beat (ACT, tRCD, CL, burst; 49 cycles =
+    /// 30.6 ns for DDR4-3200AA). For analytical models that need a latency figure.
+    pub fn idle_read_latency_ns(&self) -> Result<f64, String> {
+        let t = [super::replay::TraceReq {
+            addr: 0,
+            write: false,
+        }];
+        let (s, _) = super::replay::replay(self, &t, false)?;
+        Ok(s.avg_read_latency_ns)
+    }
+
     /// Semantic checks, appended to `issues` with their key path; `path` is the TOML path of
     /// this table (e.g. `memory`).
     pub fn validate(&self, path: &str, issues: &mut Vec<Issue>) {
