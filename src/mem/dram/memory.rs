@@ -471,6 +471,22 @@ mod tests {
     }
 
     #[test]
+    fn every_preset_has_an_engine_clock() {
+        for (s, o, t, ps) in [
+            ("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA", 625.0),
+            ("DDR5", "DDR5_16Gb_x8", "DDR5_4800AN", 416.0),
+            ("HBM2", "HBM2_8Gb", "HBM2_2000Mbps", 1000.0),
+            ("HBM3", "HBM3_16Gb_8hi", "HBM3_6400Mbps", 312.5),
+            ("GDDR6", "GDDR6_8Gb_x16", "GDDR6_14000_1250mV_double", 570.0),
+            ("LPDDR5", "LPDDR5_8Gb_x16", "LPDDR5_6400", 1250.0),
+        ] {
+            let m = DramMemory::new("m", &DramConfig::new(s, o, t), 1).unwrap();
+            let period_ps = 1e6 / m.clock().freq_mhz();
+            assert!((period_ps - ps).abs() < 1e-3, "{s}: {period_ps}");
+        }
+    }
+
+    #[test]
     fn idle_read_latency_is_act_rcd_cl_bl() {
         // DDR4-3200AA: the request reaches the DRAM at cycle 1, is first scheduled at cycle 2
         // (ACT), RD at 2 + nRCD(22) = 24, data at 24 + nCL(22) + nBL(4) = 50; the response
