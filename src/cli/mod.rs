@@ -4,6 +4,7 @@
 mod config_cmd;
 pub mod dram;
 mod run;
+pub mod scalesim;
 mod trace_cmd;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ pub enum Command {
     /// Inspect and generate traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCmd),
+    /// Run SCALE-Sim inputs (.cfg + topology CSV) in the scalesim timing mode, or convert them.
+    Scalesim(scalesim::ScalesimArgs),
 }
 
 /// A failure, with the exit code it maps to: 2 for bad input (config, trace, arguments),
@@ -96,6 +99,7 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(&a, &args),
         Command::Config(c) => config_cmd::run(&c),
         Command::Trace(t) => trace_cmd::run(&t),
+        Command::Scalesim(a) => scalesim::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
     };
     match r {
         Ok(()) => 0,

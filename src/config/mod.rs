@@ -51,6 +51,8 @@ pub struct Config {
     /// The memory every unit reads and writes through.
     #[serde(default)]
     pub memory: MemoryConfig,
+    /// Systolic-array NPU cores for GEMM/GEMV ops (absent: none).
+    pub npu: Option<crate::units::npu::NpuConfig>,
     /// Vector unit for element-wise and row-wise ops (absent: none).
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
@@ -195,6 +197,9 @@ impl Config {
                 ));
             }
             seen.push(*k);
+        }
+        if let Some(n) = &self.npu {
+            n.validate("npu", &mut out);
         }
         if let Some(v) = &self.vector {
             v.validate("vector", &mut out);

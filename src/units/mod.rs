@@ -10,6 +10,7 @@
 
 pub mod dma;
 pub mod lut;
+pub mod npu;
 pub mod stream;
 pub mod vector;
 

@@ -6,3 +6,4 @@ mod common;
 mod determinism;
 mod dram;
 mod lut;
+mod npu;
