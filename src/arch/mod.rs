@@ -86,6 +86,9 @@ pub enum BuildError {
     /// A clock frequency the engine cannot represent.
     #[error("building the system: {0}")]
     Clock(#[from] crate::engine::ClockError),
+    /// The memory's configuration cannot be built (e.g. an unknown DRAM preset).
+    #[error("memory: {0}")]
+    Memory(String),
 }
 
 /// Instantiate the components of `cfg` for `work` and wire them.
@@ -108,6 +111,10 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
             // The tiler weighs traffic against time with the memory's peak and latency.
             let (gbps, ns) = match &cfg.memory {
                 MemoryConfig::Ideal(m) => (m.bw_gbps, m.latency_ns),
+                MemoryConfig::Dram(m) => (
+                    m.peak_gbps().map_err(BuildError::Memory)?,
+                    m.idle_read_latency_ns().map_err(BuildError::Memory)?,
+                ),
             };
             let u = crate::units::lut::LutUnit::new(i, l, Arc::clone(&work)).with_memory(gbps, ns);
             units.push((u.info().clone(), Box::new(u)));
@@ -146,6 +153,13 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
             let clk = sim.add_clock(ClockDomain::new("memory", m.freq_mhz)?);
             let mem = crate::mem::ideal::IdealMemory::new("memory", m, placed.len());
             (sim.add(Box::new(mem), clk), "ideal", m.bw_gbps)
+        }
+        MemoryConfig::Dram(m) => {
+            let mem = crate::mem::dram::DramMemory::new("memory", m, placed.len())
+                .map_err(BuildError::Memory)?;
+            let clk = sim.add_clock(mem.clock());
+            let peak = m.peak_gbps().map_err(BuildError::Memory)?;
+            (sim.add(Box::new(mem), clk), "dram", peak)
         }
     };
     let d = cfg.sched.dispatch_latency_cycles;

@@ -2,6 +2,7 @@
 //! trace reading and the report writers touch files.
 
 mod config_cmd;
+pub mod dram;
 mod run;
 pub mod scalesim;
 mod trace_cmd;
@@ -37,6 +38,8 @@ pub enum Command {
     Trace(trace_cmd::TraceCmd),
     /// Run SCALE-Sim inputs (.cfg + topology CSV) in the scalesim timing mode, or convert them.
     Scalesim(scalesim::ScalesimArgs),
+    /// Replay a Ramulator LoadStoreTrace (`LD 0xADDR` / `ST 0xADDR`) on a DRAM config.
+    Dram(dram::DramArgs),
 }
 
 /// A failure, with the exit code it maps to: 2 for bad input (config, trace, arguments),
@@ -99,6 +102,7 @@ pub fn main() -> i32 {
         Command::Config(c) => config_cmd::run(&c),
         Command::Trace(t) => trace_cmd::run(&t),
         Command::Scalesim(a) => scalesim::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
+        Command::Dram(a) => dram::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
     };
     match r {
         Ok(()) => 0,

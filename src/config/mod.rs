@@ -158,6 +158,8 @@ fn sched_order() -> Vec<UnitKindName> {
 pub enum MemoryConfig {
     /// A fixed latency plus one shared bandwidth pipe: a bound, not a DRAM model.
     Ideal(IdealMemConfig),
+    /// JEDEC-timed DRAM channels with FR-FCFS controllers (docs/DRAM.md).
+    Dram(crate::mem::dram::DramConfig),
 }
 
 impl Default for MemoryConfig {
@@ -217,6 +219,7 @@ impl Config {
         }
         match &self.memory {
             MemoryConfig::Ideal(m) => m.validate("memory", &mut out),
+            MemoryConfig::Dram(m) => m.validate("memory", &mut out),
         }
         out
     }
@@ -728,7 +731,7 @@ mod tests {
         );
         assert_eq!(
             e[1],
-            "c.toml:3:8: memory.kind: \"sram\": expected one of ideal"
+            "c.toml:3:8: memory.kind: \"sram\": expected one of ideal, dram"
         );
     }
 

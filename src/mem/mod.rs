@@ -12,6 +12,7 @@
 //! - [`ideal`]: a fixed latency plus one shared bandwidth pipe (the bound model).
 //! - `dram`: JEDEC-timed DRAM channels with FR-FCFS controllers.
 
+pub mod dram;
 pub mod ideal;
 
 /// A memory request from a client.

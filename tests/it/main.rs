@@ -4,6 +4,7 @@ mod bad_inputs;
 mod cli;
 mod common;
 mod determinism;
+mod dram;
 mod lut;
 mod npu;
 mod piuma;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# DRAM model speed on the validation set's 1M-request traces: simulated DRAM cycles and
+# requests per wall second of `xpusim dram`, next to Ramulator 2.1's own speed from the
+# reference CSV's sim_ columns (measured on a loaded 2-core machine of the same class).
+# Runs one trace at a time (the machine has 2 cores); trace parsing is not timed. Wall-clock
+# rates depend on how loaded the machine is; the CPU-time columns (this process's user+system
+# time during the replay, against Ramulator's sim_dram_cycles_per_cpu_s) are steadier.
+#
+# usage: scripts/bench-dram.sh [pattern ...]   (default: the four large patterns)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VAL="${VALIDATION_DIR:-}"
+for d in "$VAL" ../shared/validation/dram /work/shared/validation/dram; do
+  [[ -n "$d" && -f "$d/ramulator2-ddr4-hbm2.csv" ]] && { VAL="$d"; break; }
+done
+TRACES="${TRACE_DIR:-/tmp/xpusim-dram-traces}"
+OUT="${OUT_DIR:-/tmp/xpusim-dram-bench}"
+mkdir -p "$TRACES" "$OUT"
+cargo build --release --quiet --bins
+BIN=(target/release/xpusim dram)
+PATTERNS="${*:-rand_read rand_mixed_2r1w seq_read strided_rowhit}"
+declare -A CFG=([DDR4]=configs/dram/ddr4-3200.toml [HBM2]=configs/dram/hbm2-2000.toml)
+printf "%-5s %-16s %9s %10s %7s %8s %8s | %9s %9s %8s | %7s %10s %8s\n" std pattern requests cycles wall_s Mcyc/s Mreq/s "R2 Mcyc/s" "R2 Mreq/s" speedup cpu_s "Mcyc/cpu-s" "vs R2cpu"
+for std in DDR4 HBM2; do
+  for p in $PATTERNS; do
+    t="$TRACES/${std}__$p.trace"
+    [[ -s "$t" ]] || python3 "$VAL/gen_traces.py" "$VAL/$std.geometry.json" "$TRACES" "$p" >/dev/null
+    "${BIN[@]}" --config "${CFG[$std]}" --trace "$t" --out "$OUT/${std}_$p" >/dev/null 2>"$OUT/${std}_$p.log"
+    python3 - "$VAL/ramulator2-ddr4-hbm2.csv" "$OUT/${std}_$p" "$std" "$p" <<'PY'
+import csv, json, re, sys
+ref = {(r["standard"], r["pattern"]): r for r in csv.DictReader(open(sys.argv[1]))}
+s = json.load(open(sys.argv[2] + "/summary.json"))
+wall = float(re.search(r"wall ([0-9.]+) s", open(sys.argv[2] + ".log").read()).group(1))
+m = re.search(r"cpu ([0-9.]+) s", open(sys.argv[2] + ".log").read())
+cpu = float(m.group(1)) if m else float("nan")
+r = ref[(sys.argv[3], sys.argv[4])]
+cyc, req = s["cycles_to_complete"] / wall / 1e6, s["requests"] / wall / 1e6
+rc, rr = float(r["sim_dram_cycles_per_wall_s"]) / 1e6, float(r["sim_requests_per_wall_s"]) / 1e6
+rcpu = float(r["sim_dram_cycles_per_cpu_s"]) / 1e6
+ccpu = s["cycles_to_complete"] / cpu / 1e6 if cpu > 0 else float("nan")
+print(f"{sys.argv[3]:5s} {sys.argv[4]:16s} {s['requests']:9d} {s['cycles_to_complete']:10d} {wall:7.3f} {cyc:8.2f} {req:8.3f} | {rc:9.2f} {rr:9.3f} {cyc/rc:7.1f}x | {cpu:7.2f} {ccpu:10.2f} {ccpu/rcpu:7.1f}x")
+PY
+  done
+done

@@ -1,0 +1,352 @@
+//! The `[memory]` section for `kind = "dram"`: which standard and part, how many channels, any
+//! organisation or timing override, and the controller settings.
+//!
+//! Defaults follow Ramulator 2.1's controller defaults (32-entry read and write queues, write
+//! draining between 0.8 and 0.2 of the write queue, FR-FCFS, open page, all-bank refresh,
+//! `RoBaRaCoCh` with cache-line channel interleaving), so that a config naming only a preset is
+//! directly comparable with that simulator.
+
+use super::standards;
+use crate::config::Issue;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Scheduling policy of the controller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SchedulerKind {
+    /// First-ready, first-come-first-served (Rixner et al., ISCA 2000): among queued requests,
+    /// those whose next command is legal now first, then the oldest.
+    #[default]
+    Frfcfs,
+    /// FR-FCFS that never lets a precharge for one request close a row that an older queued
+    /// request still hits (Ramulator 2.1 `FRFCFS-RowHit`).
+    FrfcfsRowhit,
+}
+
+/// Row-buffer policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RowPolicyKind {
+    /// Keep rows open until a conflict or refresh closes them.
+    #[default]
+    Open,
+    /// Close a row after `closed_row_cap` column accesses (auto-precharge when legal, otherwise
+    /// an explicit precharge), as Ramulator 2.1's `ClosedCAP`.
+    Closed,
+}
+
+/// Refresh policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefreshKind {
+    /// One all-bank refresh (REFab) per rank / pseudo-channel / channel every tREFI.
+    #[default]
+    AllBank,
+    /// One per-bank refresh (REFpb) every tREFIpb, banks in round-robin order.
+    PerBank,
+    /// No refresh (for experiments only; real parts lose data).
+    None,
+}
+
+/// Address mapping inside a channel (MSB to LSB, as in Ramulator's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+pub enum MapperKind {
+    /// Row | bank levels | column | channel: a whole row stays in one bank.
+    #[default]
+    RoBaRaCoCh,
+    /// Row | column | bank levels | channel: consecutive transactions rotate over banks.
+    RoCoBaRaCh,
+    /// Channel | rank | bank levels | row | column (channel bits are still taken by the
+    /// cache-line channel interleaver first).
+    ChRaBaRoCo,
+    /// `RoBaRaCoCh` with the bank-level bits XORed with the low row bits (permutation-based
+    /// interleaving, Zhang et al., MICRO 2000), which spreads row conflicts over banks.
+    RoBaRaCoChXor,
+}
+
+fn d_read_queue() -> u32 {
+    32
+}
+fn d_write_queue() -> u32 {
+    32
+}
+fn d_high() -> f64 {
+    0.8
+}
+fn d_low() -> f64 {
+    0.2
+}
+fn d_channels() -> u32 {
+    1
+}
+fn d_cap() -> u32 {
+    4
+}
+fn d_offers() -> u32 {
+    4
+}
+fn d_true() -> bool {
+    true
+}
+
+/// DRAM memory configuration (the `[memory]` table with `kind = "dram"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DramConfig {
+    /// JEDEC standard: DDR4, DDR5, HBM2, HBM3, GDDR6 or LPDDR5.
+    pub standard: String,
+    /// Organisation preset of the part, e.g. `DDR4_8Gb_x8` (see `docs/DRAM.md`).
+    pub org_preset: String,
+    /// Timing preset (speed bin), e.g. `DDR4_3200AA`.
+    pub timing_preset: String,
+    /// Number of independent channels, each with its own controller (power of two).
+    #[serde(default = "d_channels")]
+    pub channels: u32,
+    /// Organisation overrides: level sizes by lower-case level name (`rank`, `bankgroup`,
+    /// `bank`, `row`, `column`, `pseudochannel`, `sid`) and `dq`, `channel_width` (bits).
+    #[serde(default)]
+    pub org: BTreeMap<String, u32>,
+    /// Timing overrides by parameter name (clock cycles, e.g. `nCL = 24`; `tCK_ps` in ps).
+    #[serde(default)]
+    pub timing: BTreeMap<String, i64>,
+    /// Read queue entries per channel (Ramulator default 32).
+    #[serde(default = "d_read_queue")]
+    pub read_queue_entries: u32,
+    /// Write queue entries per channel (Ramulator default 32).
+    #[serde(default = "d_write_queue")]
+    pub write_queue_entries: u32,
+    /// Enter write-drain mode when the write queue holds more than this fraction (0.8).
+    #[serde(default = "d_high")]
+    pub write_high_watermark: f64,
+    /// Leave write-drain mode when the write queue holds less than this fraction (0.2).
+    #[serde(default = "d_low")]
+    pub write_low_watermark: f64,
+    /// Scheduler: `frfcfs` (default) or `frfcfs_rowhit`.
+    #[serde(default)]
+    pub scheduler: SchedulerKind,
+    /// Row policy: `open` (default) or `closed`.
+    #[serde(default)]
+    pub row_policy: RowPolicyKind,
+    /// Column accesses after which the closed policy closes a row (Ramulator `ClosedCAP`
+    /// default 4).
+    #[serde(default = "d_cap")]
+    pub closed_row_cap: u32,
+    /// Refresh: `all_bank` (default), `per_bank` or `none`.
+    #[serde(default)]
+    pub refresh: RefreshKind,
+    /// Address mapping inside a channel.
+    #[serde(default)]
+    pub address_mapping: MapperKind,
+    /// Extra low-order bits kept together before the channel bits (0: channels interleave
+    /// every transaction, i.e. every cache line).
+    #[serde(default)]
+    pub channel_interleave_bits: u32,
+    /// Forward reads from queued writes to the same address and coalesce writes (Ramulator
+    /// default behaviour).
+    #[serde(default = "d_true")]
+    pub forward_and_coalesce: bool,
+    /// LPDDR5 only: `need_sync` issues a CAS (WCK2CK sync) before an access when WCK has
+    /// stopped; `always_on` keeps WCK running.
+    #[serde(default)]
+    pub wck_always_on: bool,
+    /// Trace replay only: requests the front end offers per DRAM clock (Ramulator's
+    /// LoadStoreTrace at a 4:1 clock ratio offers 4).
+    #[serde(default = "d_offers")]
+    pub trace_requests_per_cycle: u32,
+}
+
+impl DramConfig {
+    /// A config naming a standard and its presets, every other setting at its default.
+    pub fn new(standard: &str, org_preset: &str, timing_preset: &str) -> Self {
+        DramConfig {
+            standard: standard.into(),
+            org_preset: org_preset.into(),
+            timing_preset: timing_preset.into(),
+            channels: 1,
+            org: BTreeMap::new(),
+            timing: BTreeMap::new(),
+            read_queue_entries: 32,
+            write_queue_entries: 32,
+            write_high_watermark: 0.8,
+            write_low_watermark: 0.2,
+            scheduler: SchedulerKind::Frfcfs,
+            row_policy: RowPolicyKind::Open,
+            closed_row_cap: 4,
+            refresh: RefreshKind::AllBank,
+            address_mapping: MapperKind::RoBaRaCoCh,
+            channel_interleave_bits: 0,
+            forward_and_coalesce: true,
+            wck_always_on: false,
+            trace_requests_per_cycle: 4,
+        }
+    }
+
+    /// Peak bandwidth of all channels in GB/s (every data bus busy), or an error if the
+    /// config does not resolve.
+    pub fn peak_gbps(&self) -> Result<f64, String> {
+        Ok(super::timing::Spec::resolve(self)?.peak_gbps(self.channels))
+    }
+
+    /// Unloaded read latency in ns: one transaction to a closed bank of an idle device, from
+    /// entering the controller queue to the last data beat (ACT, tRCD, CL, burst; 49 cycles =
+    /// 30.6 ns for DDR4-3200AA). For analytical models that need a latency figure.
+    pub fn idle_read_latency_ns(&self) -> Result<f64, String> {
+        let t = [super::replay::TraceReq {
+            addr: 0,
+            write: false,
+        }];
+        let (s, _) = super::replay::replay(self, &t, false)?;
+        Ok(s.avg_read_latency_ns)
+    }
+
+    /// Semantic checks, appended to `issues` with their key path; `path` is the TOML path of
+    /// this table (e.g. `memory`).
+    pub fn validate(&self, path: &str, issues: &mut Vec<Issue>) {
+        for (k, m) in self.problems(path) {
+            issues.push(Issue::new(&k, m));
+        }
+    }
+
+    /// Semantic checks as `(key path, what was expected)` pairs.
+    pub fn problems(&self, path: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let p = |k: &str| format!("{path}.{k}");
+        let Some(std) = standards::by_name(&self.standard) else {
+            let names: Vec<_> = standards::ALL.iter().map(|s| s.name).collect();
+            out.push((
+                p("standard"),
+                format!(
+                    "unknown standard `{}`: expected one of {}",
+                    self.standard,
+                    names.join(", ")
+                ),
+            ));
+            return out;
+        };
+        let org = std.org_presets.iter().find(|o| o.name == self.org_preset);
+        if org.is_none() {
+            let names: Vec<_> = std.org_presets.iter().map(|o| o.name).collect();
+            out.push((
+                p("org_preset"),
+                format!(
+                    "unknown {} organisation preset `{}`: expected one of {}",
+                    std.name,
+                    self.org_preset,
+                    names.join(", ")
+                ),
+            ));
+        }
+        if !std
+            .timing_presets
+            .iter()
+            .any(|t| t.name == self.timing_preset)
+        {
+            let names: Vec<_> = std.timing_presets.iter().map(|o| o.name).collect();
+            out.push((
+                p("timing_preset"),
+                format!(
+                    "unknown {} timing preset `{}`: expected one of {}",
+                    std.name,
+                    self.timing_preset,
+                    names.join(", ")
+                ),
+            ));
+        }
+        if self.channels == 0 || !self.channels.is_power_of_two() || self.channels > 1024 {
+            out.push((
+                p("channels"),
+                format!(
+                    "expected a power of two between 1 and 1024, got {}",
+                    self.channels
+                ),
+            ));
+        }
+        let levels: Vec<String> = std.levels[1..].iter().map(|l| l.to_lowercase()).collect();
+        for (k, v) in &self.org {
+            if k == "dq" || k == "channel_width" || levels.contains(k) {
+                if *v == 0 || !v.is_power_of_two() {
+                    out.push((
+                        p(&format!("org.{k}")),
+                        format!("expected a power of two >= 1, got {v}"),
+                    ));
+                }
+            } else {
+                out.push((
+                    p(&format!("org.{k}")),
+                    format!(
+                        "unknown {} organisation key: expected one of {}, dq, channel_width",
+                        std.name,
+                        levels.join(", ")
+                    ),
+                ));
+            }
+        }
+        for (k, v) in &self.timing {
+            if !std.timing_params.contains(&k.as_str()) {
+                out.push((
+                    p(&format!("timing.{k}")),
+                    format!(
+                        "unknown {} timing parameter: expected one of {}",
+                        std.name,
+                        std.timing_params.join(", ")
+                    ),
+                ));
+            } else if *v < 0 || ((k == "tCK_ps" || k == "rate" || k == "nREFI") && *v == 0) {
+                out.push((
+                    p(&format!("timing.{k}")),
+                    format!("expected a non-negative number of cycles, got {v}"),
+                ));
+            }
+        }
+        for (k, v) in [
+            ("read_queue_entries", self.read_queue_entries),
+            ("write_queue_entries", self.write_queue_entries),
+        ] {
+            if !(1..=65536).contains(&v) {
+                out.push((p(k), format!("expected 1 to 65536 entries, got {v}")));
+            }
+        }
+        let (lo, hi) = (self.write_low_watermark, self.write_high_watermark);
+        if !(0.0..=1.0).contains(&hi) || hi.is_nan() {
+            out.push((
+                p("write_high_watermark"),
+                format!("expected a fraction in [0, 1], got {hi}"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&lo) || lo.is_nan() || lo > hi {
+            out.push((
+                p("write_low_watermark"),
+                format!("expected a fraction in [0, write_high_watermark], got {lo}"),
+            ));
+        }
+        if self.closed_row_cap == 0 {
+            out.push((p("closed_row_cap"), "expected at least 1".into()));
+        }
+        if self.trace_requests_per_cycle == 0 {
+            out.push((p("trace_requests_per_cycle"), "expected at least 1".into()));
+        }
+        if self.channel_interleave_bits > 32 {
+            out.push((
+                p("channel_interleave_bits"),
+                "expected at most 32".to_string(),
+            ));
+        }
+        if self.refresh == RefreshKind::PerBank && !std.commands.contains(&"REFpb") {
+            out.push((
+                p("refresh"),
+                format!(
+                    "{} has no per-bank refresh: expected all_bank or none",
+                    std.name
+                ),
+            ));
+        }
+        if out.is_empty()
+            && let Err(e) = super::timing::Spec::resolve(self)
+        {
+            out.push((path.to_string(), e));
+        }
+        out
+    }
+}
