@@ -3,8 +3,11 @@
 //! Components count *actions* (a MAC of a data type, a byte read from SRAM, a DRAM
 //! activation, ...) and export each count as a statistic whose unit is [`ACTIONS`] and
 //! whose name is the action key (e.g. `mac_fp16`). The `[energy]` config section gives
-//! the energy of one action as the key `<action>_pj`. The energy of a run is the sum of
-//! count × energy over every component; `energy.csv` lists each term.
+//! the energy of one action as the key `<action>_pj`. A component whose action energies
+//! depend on its own configuration (a DRAM part's datasheet currents, say) exports the
+//! price next to the count as a statistic `<action>_pj` with unit [`PJ_EACH`]; that price
+//! wins over `[energy]`. The energy of a run is the sum of count × energy over every
+//! component; `energy.csv` lists each term.
 //!
 //! Defaults are 45 nm figures from M. Horowitz, "Computing's energy problem (and what we
 //! can do about it)", ISSCC 2014 (Fig. 1.1.9), unless a field says otherwise; they are
@@ -16,6 +19,8 @@ use serde::{Deserialize, Serialize};
 
 /// The unit string that marks a statistic as an action count.
 pub const ACTIONS: &str = "actions";
+/// The unit string of a component's own price for one of its actions (`<action>_pj`).
+pub const PJ_EACH: &str = "pJ/action";
 
 /// Energy per action, in pJ.
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -188,7 +193,13 @@ impl EnergyConfig {
         for (comp, set) in stats {
             for s in set.stats.iter().filter(|s| s.unit == ACTIONS) {
                 let count = s.value.as_f64().unwrap_or(0.0) as u64;
-                let pj = table.get(format!("{}_pj", s.name)).and_then(|x| x.as_f64());
+                let key = format!("{}_pj", s.name);
+                let own = set
+                    .stats
+                    .iter()
+                    .find(|p| p.unit == PJ_EACH && p.name == key)
+                    .and_then(|p| p.value.as_f64());
+                let pj = own.or_else(|| table.get(&key).and_then(|x| x.as_f64()));
                 out.push(EnergyTerm {
                     component: comp.clone(),
                     action: s.name.clone(),
@@ -231,5 +242,16 @@ mod tests {
         assert!((t[0].energy_pj - 230.0).abs() < 1e-9);
         assert_eq!(t[1].pj_each, None);
         assert_eq!(e.pj("mem_read_byte"), Some(31.2));
+    }
+
+    #[test]
+    fn a_component_price_wins_over_the_config() {
+        let mut s = StatSet::default();
+        s.int("mem_read_byte", 10, ACTIONS, "bytes");
+        s.float("mem_read_byte_pj", 2.5, PJ_EACH, "own price");
+        let t = EnergyConfig::default().terms(&[("dram".into(), s)]);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].pj_each, Some(2.5));
+        assert!((t[0].energy_pj - 25.0).abs() < 1e-12);
     }
 }
