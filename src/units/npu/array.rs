@@ -23,21 +23,27 @@ use super::mapping::Dataflow;
 /// Cycles for `folds` back-to-back folds of `t` streamed vectors each on an `r × c` array,
 /// with every operand available at once (no memory stall).
 pub fn simulate(df: Dataflow, r: usize, c: usize, t: usize, folds: usize) -> u64 {
+    simulate_folds(df, r, c, &vec![t; folds])
+}
+
+/// Cycles for back-to-back folds where fold `f` streams `ts[f]` vectors (a blocked schedule
+/// visits folds with different block lengths), with every operand available at once.
+pub fn simulate_folds(df: Dataflow, r: usize, c: usize, ts: &[usize]) -> u64 {
     match df {
-        Dataflow::Os => os(r, c, t, folds),
-        Dataflow::Ws | Dataflow::Is => stationary(r, c, t, folds),
+        Dataflow::Os => os(r, c, ts),
+        Dataflow::Ws | Dataflow::Is => stationary(r, c, ts),
     }
 }
 
 /// WS/IS: `mac[i][j]` holds the cycle of the latest MAC of PE `(i, j)`.
 #[allow(clippy::needless_range_loop)] // PE grids read best with explicit (i, j) indices
-fn stationary(r: usize, c: usize, t: usize, folds: usize) -> u64 {
+fn stationary(r: usize, c: usize, ts: &[usize]) -> u64 {
     let mut last = vec![vec![-1i64; c]; r]; // last MAC cycle per PE
     let mut first_of_fold = vec![0i64; c]; // cycle PE(0, j) ran the previous fold's first MAC
     let mut inject = vec![-1i64; r]; // last injection cycle per row port
     let mut end = 0i64;
     let mut cur = vec![vec![0i64; c]; r];
-    for f in 0..folds {
+    for (f, &t) in ts.iter().enumerate() {
         let ready: Vec<i64> = (0..c)
             .map(|j| {
                 if f == 0 {
@@ -76,14 +82,14 @@ fn stationary(r: usize, c: usize, t: usize, folds: usize) -> u64 {
 
 /// OS: per PE accumulation, per column output writes.
 #[allow(clippy::needless_range_loop)] // PE grids read best with explicit (i, j) indices
-fn os(r: usize, c: usize, t: usize, folds: usize) -> u64 {
+fn os(r: usize, c: usize, ts: &[usize]) -> u64 {
     let mut last = vec![vec![-1i64; c]; r];
     let mut inject_row = vec![-1i64; r];
     let mut inject_col = vec![-1i64; c];
     let mut out_free = vec![vec![0i64; c]; r]; // cycle the PE's output register is free again
     let mut port = vec![-1i64; c]; // last write cycle per column
     let mut end = 0i64;
-    for _f in 0..folds {
+    for &t in ts {
         let mut cur = vec![vec![0i64; c]; r];
         for v in 0..t {
             for i in 0..r {

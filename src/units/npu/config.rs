@@ -18,6 +18,20 @@ pub enum Timing {
     Scalesim,
 }
 
+/// How `physical` mode orders and blocks the folds of a GEMM.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Schedule {
+    /// Per op, the loop order and block sizes that move the fewest DRAM bytes under the SRAM
+    /// capacities with double buffering, as a compiler (XLA) or a mapper (Timeloop, ZigZag)
+    /// would choose them (`docs/NPU.md`, `src/units/npu/schedule.rs`).
+    MinTraffic,
+    /// SCALE-Sim's fold order (column fold outer, row fold inner); an operand stays in its SRAM
+    /// only if the whole operand fits in half of it, otherwise it is fetched again by every
+    /// fold that uses it (the behaviour before schedules were chosen).
+    FoldOrder,
+}
+
 /// Settings of the NPU: `cores` identical cores, each a unit the scheduler can use in
 /// parallel, each with `arrays_per_core` systolic arrays of `rows × cols` PEs sharing the
 /// core's three SRAMs and its DMA.
@@ -72,6 +86,23 @@ pub struct NpuConfig {
     /// Timing mode. Default: `physical`.
     #[serde(default = "d_timing")]
     pub timing: Timing,
+    /// `physical` mode: `min_traffic` (per op, the loop order and block sizes with the fewest
+    /// DRAM bytes) or `fold_order` (SCALE-Sim's fold order, operands re-fetched when they do
+    /// not fit in half their SRAM). Default: `min_traffic`.
+    #[serde(default = "d_schedule")]
+    pub schedule: Schedule,
+    /// Area of one processing element in mm^2, for `summary.json`'s area and density.
+    /// Default: 0.001212, TPU v1 (28 nm, 8-bit MACs): its 256x256 matrix unit is 24% of a die
+    /// of at most 331 mm^2 (Jouppi et al., ISCA 2017, Figure 2 and Table 2), so an upper
+    /// bound; a 16-bit floating-point PE is larger.
+    #[serde(default = "d_pe_area")]
+    #[schemars(range(min = 0.0))]
+    pub pe_area_mm2: f64,
+    /// Area of one KiB of the IFMAP, FILTER and OFMAP SRAMs in mm^2. Default: 0.003906,
+    /// TPU v1's 24 MiB Unified Buffer at 29% of at most 331 mm^2 (same source).
+    #[serde(default = "d_sram_area")]
+    #[schemars(range(min = 0.0))]
+    pub sram_area_mm2_per_kib: f64,
     /// `scalesim` mode: IFMAP DRAM fill bandwidth in words/cycle (SCALE-Sim v3
     /// `IfmapSRAMBankBandwidth`). Default: 10, SCALE-Sim's sample configs.
     #[serde(default = "d_bw")]
@@ -112,6 +143,17 @@ fn d_timing() -> Timing {
 fn d_bw() -> u32 {
     10
 }
+fn d_schedule() -> Schedule {
+    Schedule::MinTraffic
+}
+/// TPU v1 die (at most 331 mm^2) × 24% matrix unit / 65,536 PEs.
+fn d_pe_area() -> f64 {
+    331.0 * 0.24 / 65536.0
+}
+/// TPU v1 die (at most 331 mm^2) × 29% Unified Buffer / (24 × 1024) KiB.
+fn d_sram_area() -> f64 {
+    331.0 * 0.29 / (24.0 * 1024.0)
+}
 
 impl Default for NpuConfig {
     fn default() -> Self {
@@ -128,6 +170,9 @@ impl Default for NpuConfig {
             ofmap_sram_kib: d_sram(),
             acc_bytes: d_acc(),
             timing: d_timing(),
+            schedule: d_schedule(),
+            pe_area_mm2: d_pe_area(),
+            sram_area_mm2_per_kib: d_sram_area(),
             scalesim_ifmap_bw_words: d_bw(),
             scalesim_filter_bw_words: d_bw(),
             scalesim_ofmap_bw_words: d_bw(),
@@ -194,6 +239,13 @@ impl NpuConfig {
             Some(4) => "fp32",
             _ => "fp16",
         }
+    }
+
+    /// Area of one core in mm^2: its PEs and its three SRAMs.
+    pub fn core_area_mm2(&self) -> f64 {
+        self.peak_macs_per_cycle() * self.pe_area_mm2
+            + (self.ifmap_sram_kib as f64 + self.filter_sram_kib as f64 + self.ofmap_sram_kib as f64)
+                * self.sram_area_mm2_per_kib
     }
 
     /// Peak MACs per cycle of one core.

@@ -28,8 +28,9 @@ pub mod config;
 pub mod mapping;
 pub mod physical;
 pub mod scalesim;
+pub mod schedule;
 
-pub use config::{NpuConfig, Timing};
+pub use config::{NpuConfig, Schedule, Timing};
 pub use mapping::Dataflow;
 
 use super::{CTL, MEM, UnitInfo, UnitKind};
@@ -63,6 +64,10 @@ pub struct NpuCore {
     macs_by_type: [u64; 6],
     sram_read_bytes: u64,
     sram_write_bytes: u64,
+    /// `|A| + |B| + |C|` of the ops run, in bytes.
+    compulsory_bytes: u64,
+    /// `min_traffic` schedules already chosen, by `(m, n, k, activation bits, weight bits)`.
+    tilings: std::collections::BTreeMap<(u64, u64, u64, u64, u64), schedule::Tiling>,
 }
 
 impl NpuCore {
@@ -74,7 +79,7 @@ impl NpuCore {
                 name: format!("npu{idx}"),
                 freq_mhz: cfg.freq_mhz,
                 peak_macs_per_cycle: cfg.peak_macs_per_cycle(),
-                area_mm2: 0.0,
+                area_mm2: cfg.core_area_mm2(),
                 peak_actions_per_cycle: vec![(
                     format!("mac_{}", cfg.peak_mac_kind()),
                     cfg.peak_macs_per_cycle(),
@@ -97,6 +102,8 @@ impl NpuCore {
             macs_by_type: [0; 6],
             sram_read_bytes: 0,
             sram_write_bytes: 0,
+            compulsory_bytes: 0,
+            tilings: Default::default(),
         }
     }
 
@@ -149,13 +156,26 @@ impl NpuCore {
             (m * n * ab).div_ceil(8),
         );
         let mut steps = Vec::new();
+        let geo = schedule::Geometry::new(&p, m, n, k);
+        let tiling = match self.cfg.schedule {
+            Schedule::FoldOrder => None,
+            Schedule::MinTraffic => Some(
+                self.tilings
+                    .entry((m, n, k, ab, wb))
+                    .or_insert_with(|| schedule::choose(&geo).0)
+                    .clone(),
+            ),
+        };
         for b in 0..batch {
             let base = Bases {
                 a: a.a + b * sa,
                 b: a.b + b * sb,
                 c: a.c + b * sc,
             };
-            physical::plan(&p, m, n, k, base, &mut steps);
+            match &tiling {
+                None => physical::plan(&p, m, n, k, base, &mut steps),
+                Some(t) => schedule::generate(&geo, t, base, &mut steps),
+            }
         }
         if self.pipe.start(steps, 2, MEM, (op as u64) << 32, cx) {
             self.finish_physical(cx);
@@ -260,6 +280,11 @@ impl NpuCore {
     }
 
     fn account(&mut self, rep: &OpReport, cycles: u64) {
+        if let Some((m, n, k, batch)) = self.shape(rep.op) {
+            let (ab, wb) = self.elem_bits(rep.op);
+            self.compulsory_bytes +=
+                batch * ((m * k * ab).div_ceil(8) + (k * n * wb).div_ceil(8) + (m * n * ab).div_ceil(8));
+        }
         let dt = self.work.ops[rep.op as usize].dtype;
         if let Some(i) = crate::workload::DType::ALL.iter().position(|d| *d == dt) {
             self.macs_by_type[i] += rep.macs;
@@ -429,6 +454,22 @@ impl Component<Msg> for NpuCore {
             "bytes",
             "Bytes written to memory.",
         );
+        s.int(
+            "compulsory_bytes",
+            self.compulsory_bytes,
+            "bytes",
+            "|A| + |B| + |C| of the ops run: the least memory traffic any schedule needs.",
+        );
+        if self.cfg.timing == Timing::Physical {
+            s.text(
+                "schedule",
+                match self.cfg.schedule {
+                    Schedule::MinTraffic => "min_traffic",
+                    Schedule::FoldOrder => "fold_order",
+                },
+                "How physical mode orders and blocks the folds of a GEMM.",
+            );
+        }
         let a = crate::stats::energy::ACTIONS;
         for (i, d) in crate::workload::DType::ALL.iter().enumerate() {
             if self.macs_by_type[i] > 0 {

@@ -66,11 +66,27 @@ pub struct PlanParams {
     pub ofmap_sram: u64,
 }
 
+/// One memory read of a step, into one of the core's SRAMs.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Load {
+    /// Byte address.
+    pub addr: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// The SRAM it fills: 0 IFMAP, 1 FILTER, 2 OFMAP.
+    pub sram: u8,
+}
+
 /// One step of the plan: loads, then `cycles` of compute, then one write.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Step {
-    /// `(address, bytes)` loads.
-    pub reads: Vec<(u64, u64)>,
+    /// Loads.
+    pub reads: Vec<Load>,
+    /// Per SRAM (IFMAP, FILTER, OFMAP), the *run* this step belongs to: the tile of that SRAM's
+    /// operand that stays in one half of it from the run's first step to its last. Run numbers
+    /// never decrease along the plan; a load of run `q` may be issued once run `q − 2` has
+    /// finished (its half is free: double buffering at the tile granularity).
+    pub runs: [u32; 3],
     /// Streaming cycles of this step (its chunk of `T`, plus the per-fold floor and the
     /// op's final drain where they apply).
     pub cycles: u64,
@@ -83,9 +99,12 @@ pub struct Step {
     /// Bytes the arrays read from the SRAMs in this step (every operand word they consume,
     /// reused or not).
     pub sram_read: u64,
+    /// Vectors each array streams in this step (its chunk of `T`).
+    pub vectors: u64,
 }
 
-fn bytes(elems: u64, bits: u64) -> u64 {
+/// Bytes of `elems` elements of `bits` bits each, rounded up.
+pub(crate) fn bytes(elems: u64, bits: u64) -> u64 {
     (elems * bits).div_ceil(8)
 }
 
@@ -100,7 +119,8 @@ pub struct Bases {
     pub c: u64,
 }
 
-/// Build the step plan of `C[m×n] = A[m×k]·B[k×n]`, appending to `out`.
+/// Build the step plan of `C[m×n] = A[m×k]·B[k×n]` in SCALE-Sim's fold order
+/// (`npu.schedule = "fold_order"`), appending to `out`.
 pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<Step>) {
     let map = Mapping::new(p.dataflow, p.rows, p.cols, m, n, k);
     let (r, c, t) = (p.rows, p.cols, map.t);
@@ -279,8 +299,19 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
                 0
             };
             prev_keys = keys;
+            // Every step is its own tile: a step's loads go out once the step two before it
+            // has finished (two buffers per SRAM).
+            let run = out.len() as u32;
             out.push(Step {
-                reads,
+                reads: reads
+                    .into_iter()
+                    .map(|(addr, bytes)| Load {
+                        addr,
+                        bytes,
+                        sram: 0,
+                    })
+                    .collect(),
+                runs: [run; 3],
                 cycles,
                 preload,
                 write: if write > 0 {
@@ -290,6 +321,7 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
                 },
                 macs,
                 sram_read,
+                vectors: tl,
             });
         }
     }
@@ -299,6 +331,8 @@ pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<S
 #[derive(Debug, Default)]
 pub struct Pipeline {
     steps: Vec<Step>,
+    /// Per SRAM, the last step of each run.
+    run_end: [Vec<usize>; 3],
     pending_reads: Vec<u32>,
     /// Step of each request id (relative to `id_base`); `u32::MAX` marks a write.
     req_step: Vec<u32>,
@@ -331,7 +365,18 @@ impl Pipeline {
         cx: &mut Ctx<'_, Msg>,
     ) -> bool {
         let writes_total = steps.iter().filter(|s| s.write.1 > 0).count();
+        let mut run_end: [Vec<usize>; 3] = Default::default();
+        for (i, st) in steps.iter().enumerate() {
+            for (s, ends) in run_end.iter_mut().enumerate() {
+                let q = st.runs[s] as usize;
+                if ends.len() <= q {
+                    ends.resize(q + 1, 0);
+                }
+                ends[q] = i;
+            }
+        }
         *self = Pipeline {
+            run_end,
             pending_reads: vec![0; steps.len()],
             steps,
             depth: depth.max(1),
@@ -428,6 +473,17 @@ impl Pipeline {
         self.done()
     }
 
+    /// Whether step `i`'s loads have room: for each, the run `depth` runs earlier in the same
+    /// SRAM has finished.
+    fn loads_may_issue(&self, i: usize) -> bool {
+        let st = &self.steps[i];
+        st.reads.iter().all(|l| {
+            let s = l.sram as usize;
+            let q = st.runs[s] as usize;
+            q < self.depth || self.run_end[s][q - self.depth] < self.next_compute
+        })
+    }
+
     fn pump(&mut self, cx: &mut Ctx<'_, Msg>) {
         loop {
             let mut progress = false;
@@ -445,15 +501,15 @@ impl Pipeline {
                 }
                 progress = true;
             }
-            if self.next_load < self.steps.len() && self.next_load - self.next_compute < self.depth
-            {
+            // The DMA issues loads in step order, each once the SRAM half it fills is free.
+            while self.next_load < self.steps.len() && self.loads_may_issue(self.next_load) {
                 let i = self.next_load;
                 self.next_load += 1;
                 let reads = std::mem::take(&mut self.steps[i].reads);
-                for &(addr, b) in &reads {
+                for l in &reads {
                     self.pending_reads[i] += 1;
-                    self.bytes_read += b;
-                    self.send(i as u32, addr, b, false, cx);
+                    self.bytes_read += l.bytes;
+                    self.send(i as u32, l.addr, l.bytes, false, cx);
                 }
                 self.steps[i].reads = reads;
                 progress = true;
@@ -577,7 +633,7 @@ mod tests {
             },
             &mut s,
         );
-        let read: u64 = s.iter().flat_map(|x| x.reads.iter()).map(|r| r.1).sum();
+        let read: u64 = s.iter().flat_map(|x| x.reads.iter()).map(|r| r.bytes).sum();
         assert_eq!(read, 2 * 64 * 64 * 2);
         let written: u64 = s.iter().map(|x| x.write.1).sum();
         assert_eq!(written, 64 * 64 * 2);
