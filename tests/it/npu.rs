@@ -226,23 +226,25 @@ fn physical_cycles_never_beat_compute_or_bandwidth_bounds() {
         gemm id=b m=32 n=768 k=768 dtype=fp16 deps=a\n\
         gemm id=c m=300 n=70 k=129 dtype=int8 deps=b\n\
         gemm id=d m=1024 n=1024 k=64 dtype=fp32 deps=c\n";
-    for df in ["os", "ws", "is"] {
+    for (df, schedule) in ["os", "ws", "is"]
+        .into_iter()
+        .flat_map(|d| [(d, "min_traffic"), (d, "fold_order")])
+    {
         for (rows, cols, arrays, kib, bw) in [
             (32, 32, 1, 256, 64.0),
             (128, 128, 1, 512, 256.0),
             (16, 64, 2, 128, 16.0),
             (8, 8, 4, 64, 1000.0),
         ] {
-            let res = run(
-                &npu_config(df, rows, cols, arrays, kib, bw, "physical"),
-                trace,
-            );
+            let mut cfg = npu_config(df, rows, cols, arrays, kib, bw, "physical");
+            cfg.push_str(&format!("schedule = \"{schedule}\"\n"));
+            let res = run(&cfg, trace);
             for rec in &res.records {
                 let r = &rec.report;
                 // Unit clock is 1 GHz: 1 cycle = 1 ns.
                 let ns = (r.end.0 - r.start.0) as f64 / 1e6;
                 let pes = (rows * cols * arrays) as f64;
-                let what = format!("{df} {rows}x{cols}x{arrays} op {}", r.op);
+                let what = format!("{df} {schedule} {rows}x{cols}x{arrays} op {}", r.op);
                 assert!(
                     ns + 1e-9 >= r.macs as f64 / pes,
                     "{what}: {ns} ns < MACs/PEs"
@@ -268,6 +270,35 @@ fn physical_cycles_never_beat_compute_or_bandwidth_bounds() {
             }
         }
     }
+}
+
+#[test]
+fn min_traffic_schedule_reads_gpt2_qkv_at_its_hand_derived_traffic() {
+    // GPT-2 small QKV at 1024 tokens on configs/tpu-like.toml (128×128 WS, 1 MiB SRAMs,
+    // halves of 512 KiB), fp16: |A| = 1024·768·2, |B| = 768·2304·2, |C| = 1024·2304·2.
+    // fold_order re-reads A (1.5 MiB, more than half the IFMAP) for each of the 18 column
+    // folds: 18·|A| + |B|. min_traffic keeps a block of bt ≤ 341 tokens × 768 of A resident
+    // (4 blocks) and streams B past each: |A| + 4·|B| (docs/NPU.md derives it).
+    let (a, b, c) = (1024 * 768 * 2, 768 * 2304 * 2, 1024 * 2304 * 2);
+    let cfg = read(&root().join("configs/tpu-like.toml"));
+    let trace = "xpusim-trace 1\ngemm id=qkv m=1024 n=2304 k=768 dtype=fp16\n";
+    let mut cycles = Vec::new();
+    for (schedule, want_read) in [("fold_order", 18 * a + b), ("min_traffic", a + 4 * b)] {
+        let cfg = cfg.replace(
+            "timing = \"physical\"",
+            &format!("timing = \"physical\"\nschedule = \"{schedule}\""),
+        );
+        let res = run(&cfg, trace);
+        let r = &res.records[0].report;
+        assert_eq!(
+            (r.bytes_read, r.bytes_written),
+            (want_read, c),
+            "{schedule}"
+        );
+        cycles.push(r.compute_cycles + r.mem_stall_cycles);
+    }
+    // Half the bytes through the same 272 B/cycle pipe: fewer cycles.
+    assert!(cycles[1] < cycles[0], "{cycles:?}");
 }
 
 #[test]

@@ -244,7 +244,9 @@ impl NpuConfig {
     /// Area of one core in mm^2: its PEs and its three SRAMs.
     pub fn core_area_mm2(&self) -> f64 {
         self.peak_macs_per_cycle() * self.pe_area_mm2
-            + (self.ifmap_sram_kib as f64 + self.filter_sram_kib as f64 + self.ofmap_sram_kib as f64)
+            + (self.ifmap_sram_kib as f64
+                + self.filter_sram_kib as f64
+                + self.ofmap_sram_kib as f64)
                 * self.sram_area_mm2_per_kib
     }
 

@@ -66,8 +66,6 @@ pub struct NpuCore {
     sram_write_bytes: u64,
     /// `|A| + |B| + |C|` of the ops run, in bytes.
     compulsory_bytes: u64,
-    /// `min_traffic` schedules already chosen, by `(m, n, k, activation bits, weight bits)`.
-    tilings: std::collections::BTreeMap<(u64, u64, u64, u64, u64), schedule::Tiling>,
 }
 
 impl NpuCore {
@@ -103,7 +101,6 @@ impl NpuCore {
             sram_read_bytes: 0,
             sram_write_bytes: 0,
             compulsory_bytes: 0,
-            tilings: Default::default(),
         }
     }
 
@@ -159,12 +156,7 @@ impl NpuCore {
         let geo = schedule::Geometry::new(&p, m, n, k);
         let tiling = match self.cfg.schedule {
             Schedule::FoldOrder => None,
-            Schedule::MinTraffic => Some(
-                self.tilings
-                    .entry((m, n, k, ab, wb))
-                    .or_insert_with(|| schedule::choose(&geo).0)
-                    .clone(),
-            ),
+            Schedule::MinTraffic => Some(schedule::choose_cached(&geo)),
         };
         for b in 0..batch {
             let base = Bases {
@@ -282,8 +274,8 @@ impl NpuCore {
     fn account(&mut self, rep: &OpReport, cycles: u64) {
         if let Some((m, n, k, batch)) = self.shape(rep.op) {
             let (ab, wb) = self.elem_bits(rep.op);
-            self.compulsory_bytes +=
-                batch * ((m * k * ab).div_ceil(8) + (k * n * wb).div_ceil(8) + (m * n * ab).div_ceil(8));
+            self.compulsory_bytes += batch
+                * ((m * k * ab).div_ceil(8) + (k * n * wb).div_ceil(8) + (m * n * ab).div_ceil(8));
         }
         let dt = self.work.ops[rep.op as usize].dtype;
         if let Some(i) = crate::workload::DType::ALL.iter().position(|d| *d == dt) {

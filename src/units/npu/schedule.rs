@@ -4,11 +4,12 @@
 //! # Why
 //! [`super::physical::plan`] walks the folds in SCALE-Sim's order (column fold outer, row fold
 //! inner) and keeps an operand in its SRAM only when the *whole* operand fits in half of it.
-//! Real NPUs run schedules a compiler chose: XLA tiles and orders the loops of a TPU matmul so
-//! that a block of one operand stays in the on-chip buffer while tiles of the others stream
-//! past it, and mappers such as Timeloop (Parashar et al., ISPASS 2019) and ZigZag (Mei et al.,
-//! IEEE TC 2021) search the loop orders and tile sizes of a layer for the one that moves the
-//! fewest bytes, under the buffer capacities. This module is such a mapper, for one on-chip
+//! Real NPUs run schedules a compiler chose: the TPU's on-chip memories are software-managed and
+//! double-buffered by its compiler (Jouppi et al., ISCA 2017, §2), a TPU matmul kernel is a grid
+//! of (M, N, K) blocks double-buffered in VMEM (JAX Pallas TPU guides), and mappers such as
+//! Timeloop (Parashar et al., ISPASS 2019) and ZigZag (Mei et al., IEEE TC 2021) search the loop
+//! orders and tile sizes of a layer for the one that moves the fewest bytes under the buffer
+//! capacities. This module is such a mapper, for one on-chip
 //! level (the three SRAMs) above the array.
 //!
 //! # The schedule space
@@ -102,6 +103,58 @@ impl Loop {
             Loop::Block(d) | Loop::Fold(d) => d,
             Loop::Chunk => Dim::T,
         }
+    }
+}
+
+/// The loops of a nest that have more than one trip, outer first (at most six).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Nest {
+    loops: [Loop; 6],
+    len: usize,
+    /// Position of `Block(R)`, `Block(C)`, `Block(T)`, `Fold(R)`, `Fold(C)`, `Chunk`
+    /// (`usize::MAX`: absent).
+    at: [usize; 6],
+}
+
+impl Nest {
+    fn new() -> Nest {
+        Nest {
+            loops: [Loop::Chunk; 6],
+            len: 0,
+            at: [usize::MAX; 6],
+        }
+    }
+
+    fn slot(l: Loop) -> usize {
+        match l {
+            Loop::Block(d) => d.idx(),
+            Loop::Fold(d) => 3 + d.idx(),
+            Loop::Chunk => 5,
+        }
+    }
+
+    fn push(&mut self, l: Loop) {
+        self.at[Nest::slot(l)] = self.len;
+        self.loops[self.len] = l;
+        self.len += 1;
+    }
+
+    /// Position of `l` in the nest, if present.
+    pub fn position(&self, l: Loop) -> Option<usize> {
+        let p = self.at[Nest::slot(l)];
+        (p != usize::MAX).then_some(p)
+    }
+
+    /// Whether `l` is one of the first `p` loops.
+    fn above(&self, l: Loop, p: usize) -> bool {
+        self.at[Nest::slot(l)] < p
+    }
+}
+
+impl std::ops::Deref for Nest {
+    type Target = [Loop];
+    fn deref(&self) -> &[Loop] {
+        &self.loops[..self.len]
     }
 }
 
@@ -246,7 +299,9 @@ impl Geometry {
     /// `|A| + |B| + |C|` in bytes: what any schedule must move at least.
     pub fn compulsory_bytes(&self) -> u64 {
         let (m, n, k) = (self.map.m, self.map.n, self.map.k);
-        bytes(m * k, self.p.act_bits) + bytes(k * n, self.p.wgt_bits) + bytes(m * n, self.p.act_bits)
+        bytes(m * k, self.p.act_bits)
+            + bytes(k * n, self.p.wgt_bits)
+            + bytes(m * n, self.p.act_bits)
     }
 }
 
@@ -264,7 +319,7 @@ pub struct Tiling {
     /// The fold loop dealt out to the arrays, `arrays` folds per step.
     pub group: Option<Dim>,
     /// The loops of more than one trip, outer first.
-    pub nest: Vec<Loop>,
+    pub nest: Nest,
     /// Per role (`Rt`, `Ct`, `Rc`): the number of nest loops above its cut.
     pub cuts: [usize; 3],
 }
@@ -327,25 +382,25 @@ impl Tiling {
 
     /// Elements of dimension `d` inside a cut at `p`.
     fn ext(&self, g: &Geometry, d: Dim, p: usize) -> u64 {
-        let above = &self.nest[..p];
+        let n = &self.nest;
         match d {
             Dim::T => {
-                if above.contains(&Loop::Chunk) {
+                if n.above(Loop::Chunk, p) {
                     self.chunk
-                } else if above.contains(&Loop::Block(Dim::T)) {
+                } else if n.above(Loop::Block(Dim::T), p) {
                     self.b[2]
                 } else {
                     g.f[2]
                 }
             }
             _ => {
-                let folds = if above.contains(&Loop::Fold(d)) {
+                let folds = if n.above(Loop::Fold(d), p) {
                     if self.group == Some(d) {
                         g.arrays().min(self.b[d.idx()])
                     } else {
                         1
                     }
-                } else if above.contains(&Loop::Block(d)) {
+                } else if n.above(Loop::Block(d), p) {
                     self.b[d.idx()]
                 } else {
                     g.f[d.idx()]
@@ -373,11 +428,10 @@ impl Tiling {
         let Some(b) = self.boundary(r) else {
             return 1;
         };
-        let above = &self.nest[..b];
         let u = r.unused();
-        if u != Dim::T && above.contains(&Loop::Fold(u)) {
+        if u != Dim::T && self.nest.above(Loop::Fold(u), b) {
             self.fold_total(g, u)
-        } else if above.contains(&Loop::Block(u)) {
+        } else if self.nest.above(Loop::Block(u), b) {
             self.n_blocks(g, u)
         } else {
             1
@@ -404,7 +458,7 @@ impl Tiling {
             b,
             chunk: b[2],
             group,
-            nest: Vec::with_capacity(6),
+            nest: Nest::new(),
             cuts: [0; 3],
         };
         // Chunk: the most vectors per step for which every streamed slice of one step fits
@@ -477,11 +531,9 @@ impl Tiling {
         let nt = self.n_blocks(g, Dim::T);
         let (bt, last) = (self.b[2], g.f[2] - (nt - 1) * self.b[2]);
         let preload = if g.p.dataflow == Dataflow::Os { 0 } else { r };
-        c.cycles = preload + groups * ((nt - 1) * bt.max(r) + last.max(r)) - last.max(r)
-            + last
-            + r
-            + cols
-            - 2;
+        c.cycles =
+            preload + groups * ((nt - 1) * bt.max(r) + last.max(r)) - last.max(r) + last + r + cols
+                - 2;
         c.steps = groups * ((nt - 1) * bt.div_ceil(self.chunk) + last.div_ceil(self.chunk));
         c
     }
@@ -631,6 +683,39 @@ pub fn choose(g: &Geometry) -> (Tiling, Cost) {
     best.expect("the space holds at least one schedule")
 }
 
+/// [`choose`] through a process-wide memo (a pure function of the geometry: LLM traces repeat
+/// a few shapes many times, on many cores and in sweeps).
+pub fn choose_cached(g: &Geometry) -> Tiling {
+    type Key = [u64; 13];
+    static MEMO: std::sync::OnceLock<std::sync::Mutex<std::collections::BTreeMap<Key, Tiling>>> =
+        std::sync::OnceLock::new();
+    let p = &g.p;
+    let key: Key = [
+        p.rows,
+        p.cols,
+        p.arrays,
+        p.dataflow as u64,
+        p.act_bits,
+        p.wgt_bits,
+        p.acc_bytes,
+        p.ifmap_sram,
+        p.filter_sram,
+        p.ofmap_sram,
+        g.map.m,
+        g.map.n,
+        g.map.k,
+    ];
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(t) = memo.lock().map(|m| m.get(&key).cloned()).ok().flatten() {
+        return t;
+    }
+    let t = choose(g).0;
+    if let Ok(mut m) = memo.lock() {
+        m.insert(key, t.clone());
+    }
+    t
+}
+
 /// What the SRAM model of [`generate`] holds for one operand.
 #[derive(Default)]
 struct Held {
@@ -652,7 +737,7 @@ pub fn generate(g: &Geometry, t: &Tiling, base: Bases, out: &mut Vec<Step>) {
     let arrays = g.arrays();
     let nest = &t.nest;
     let len = nest.len();
-    let pos = |l: Loop| nest.iter().position(|x| *x == l);
+    let pos = |l: Loop| nest.position(l);
     let (pb, pf, pch) = (
         [
             pos(Loop::Block(Dim::R)),
@@ -752,7 +837,8 @@ pub fn generate(g: &Geometry, t: &Tiling, base: Bases, out: &mut Vec<Step>) {
                             for fr in rr.0..rr.1 {
                                 if h.slices.insert((fr, t0)) {
                                     let off = bytes(fr * r * tt + used_r(fr) * t0, bits);
-                                    step.reads.push(load(b0 + off, bytes(used_r(fr) * tl, bits)));
+                                    step.reads
+                                        .push(load(b0 + off, bytes(used_r(fr) * tl, bits)));
                                 }
                             }
                         }
@@ -760,7 +846,8 @@ pub fn generate(g: &Geometry, t: &Tiling, base: Bases, out: &mut Vec<Step>) {
                             for fc in cr.0..cr.1 {
                                 if h.slices.insert((fc, t0)) {
                                     let off = bytes(fc * c * tt + used_c(fc) * t0, bits);
-                                    step.reads.push(load(b0 + off, bytes(used_c(fc) * tl, bits)));
+                                    step.reads
+                                        .push(load(b0 + off, bytes(used_c(fc) * tl, bits)));
                                 }
                             }
                         }
@@ -889,8 +976,7 @@ fn merge_write(s: &mut Step, addr: u64, b: u64) {
 /// Choose the schedule of `C[m×n] = A[m×k]·B[k×n]` and emit its steps for one instance.
 pub fn plan(p: &PlanParams, m: u64, n: u64, k: u64, base: Bases, out: &mut Vec<Step>) {
     let g = Geometry::new(p, m, n, k);
-    let (t, _) = choose(&g);
-    generate(&g, &t, base, out);
+    generate(&g, &choose_cached(&g), base, out);
 }
 
 #[cfg(test)]
@@ -1013,7 +1099,10 @@ mod tests {
                                     assert!(b <= g.half(role), "run {q} of {ri}: {b} B {what}");
                                 }
                             }
-                            assert!(s.windows(2).all(|w| (0..3).all(|i| w[0].runs[i] <= w[1].runs[i])));
+                            assert!(
+                                s.windows(2)
+                                    .all(|w| (0..3).all(|i| w[0].runs[i] <= w[1].runs[i]))
+                            );
                             if arrays == 1 {
                                 let v = visits(df, g.f[2], &s);
                                 let slow = array::simulate_folds(df, r as usize, c as usize, &v);
@@ -1124,7 +1213,12 @@ mod tests {
         let g = Geometry::new(&p, 1024, 2304, 768);
         let (t, cost) = choose(&g);
         let (a, b, c) = sizes(1024, 2304, 768);
-        assert_eq!((cost.read, cost.written), (a + 4 * b, c), "{}", t.describe(&g));
+        assert_eq!(
+            (cost.read, cost.written),
+            (a + 4 * b, c),
+            "{}",
+            t.describe(&g)
+        );
         // SCALE-Sim's fold order re-reads A for each of the 18 column folds.
         let mut s = Vec::new();
         crate::units::npu::physical::plan(&p, 1024, 2304, 768, BASES, &mut s);
@@ -1140,20 +1234,5 @@ mod tests {
             768,
         );
         assert_eq!(choose(&g).1.traffic(), a + b + c);
-    }
-}
-#[cfg(test)]
-mod probe {
-    use super::*;
-    #[test]
-    #[ignore]
-    fn print_llm_choices() {
-        for (m, n, k) in [(1024u64, 2304u64, 768u64), (1024, 768, 768), (1024, 3072, 768), (1024, 768, 3072), (32, 4096, 4096), (32, 11008, 4096), (32, 4096, 11008), (1, 4096, 11008), (128,128,64), (128,64,128)] {
-            let p = PlanParams { rows: 128, cols: 128, arrays: 1, dataflow: Dataflow::Ws, act_bits: 16, wgt_bits: 16, acc_bytes: 4, ifmap_sram: 1 << 20, filter_sram: 1 << 20, ofmap_sram: 1 << 20 };
-            let g = Geometry::new(&p, m, n, k);
-            let t0 = std::time::Instant::now();
-            let (t, c) = choose(&g);
-            println!("{m}x{n}x{k}: {:?} compulsory {} {} [{:?}]", c, g.compulsory_bytes(), t.describe(&g), t0.elapsed());
-        }
     }
 }
