@@ -2,7 +2,9 @@
 //! trace reading and the report writers touch files.
 
 mod config_cmd;
+mod plot;
 mod run;
+mod sweep;
 mod trace_cmd;
 
 use clap::{Parser, Subcommand};
@@ -34,6 +36,10 @@ pub enum Command {
     /// Inspect and generate traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCmd),
+    /// Design sweeps: plan, run (parallel, resumable, sharded), merge, Slurm scripts.
+    Sweep(sweep::SweepArgs),
+    /// Draw the plots of a run directory or of a sweep.
+    Plot(plot::PlotArgs),
 }
 
 /// A failure, with the exit code it maps to: 2 for bad input (config, trace, arguments),
@@ -78,6 +84,8 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(&a, &args),
         Command::Config(c) => config_cmd::run(&c),
         Command::Trace(t) => trace_cmd::run(&t),
+        Command::Sweep(s) => sweep::run(&s, &args),
+        Command::Plot(p) => plot::run(&p),
     };
     match r {
         Ok(()) => 0,

@@ -5,6 +5,7 @@
 //! [`StatSet`], which keeps insertion order so that reports are deterministic.
 
 pub mod energy;
+pub mod series;
 
 use serde::Serialize;
 
@@ -50,6 +51,9 @@ impl StatValue {
 pub struct StatSet {
     /// Statistics in insertion order.
     pub stats: Vec<Stat>,
+    /// Time series (for timelines and plots; not part of `stats.json`).
+    #[serde(skip)]
+    pub series: Vec<series::Series>,
 }
 
 impl StatSet {
@@ -81,6 +85,11 @@ impl StatSet {
             unit: "",
             desc,
         });
+    }
+
+    /// Add a time series.
+    pub fn add_series(&mut self, s: series::Series) {
+        self.series.push(s);
     }
 
     /// Look a statistic up by name.
