@@ -205,6 +205,30 @@ impl RunData {
         out
     }
 
+    /// Memory bandwidth utilisation (0..1) averaged over `bins` equal intervals of the run,
+    /// from the bandwidth counter (a step function).
+    pub fn mem_utilisation(&self, bins: usize) -> Vec<f64> {
+        let mut v = vec![0.0; bins];
+        let w = self.total_ns / bins as f64;
+        if w <= 0.0 || self.mem_peak_gbps <= 0.0 {
+            return v;
+        }
+        for (i, &(t, gbps)) in self.mem_bw.iter().enumerate() {
+            let next = self.mem_bw.get(i + 1).map(|p| p.0).unwrap_or(t);
+            if next <= t || gbps == 0.0 {
+                continue;
+            }
+            let first = ((t / w).floor() as usize).min(bins - 1);
+            let last = ((next / w).ceil() as usize).min(bins);
+            for (b, slot) in v.iter_mut().enumerate().take(last).skip(first) {
+                let (lo, hi) = (b as f64 * w, (b + 1) as f64 * w);
+                let overlap = (next.min(hi) - t.max(lo)).max(0.0);
+                *slot += gbps / self.mem_peak_gbps * overlap / w;
+            }
+        }
+        v
+    }
+
     /// Latency breakdown groups: (label, compute ns, memory stall ns, other ns), and a
     /// description of the grouping.
     pub fn breakdown(&self) -> (Vec<(String, [f64; 3])>, &'static str) {
@@ -305,21 +329,20 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(err)?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)));
+            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
     }
     if d.mem_peak_gbps > 0.0 && !d.mem_bw.is_empty() {
         let c = color(util.len());
-        let mut pts = Vec::new();
-        for (i, &(t, v)) in d.mem_bw.iter().enumerate() {
-            let u = 100.0 * v / d.mem_peak_gbps;
-            let next = d.mem_bw.get(i + 1).map(|p| p.0).unwrap_or(t);
-            pts.push((t * tq.scale, u));
-            pts.push((next * tq.scale, u));
-        }
-        ch.draw_series(LineSeries::new(pts, c.stroke_width(2)))
+        let pts: Vec<(f64, f64)> = d
+            .mem_utilisation(bins)
+            .iter()
+            .enumerate()
+            .flat_map(|(b, u)| [(b as f64 * w, 100.0 * u), ((b + 1) as f64 * w, 100.0 * u)])
+            .collect();
+        ch.draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(err)?
-            .label("memory bandwidth")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)));
+            .label("memory bandwidth (% of peak)")
+            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
     }
     ch.configure_series_labels()
         .label_font((super::FAMILY, text::LABEL))
@@ -360,7 +383,8 @@ pub fn draw_latency<DB: DrawingBackend>(
         .map(|(_, v)| v.iter().sum::<f64>())
         .fold(0.0, f64::max);
     let q = time_q(maxv);
-    let xmax = (maxv * q.scale * 1.05).max(1e-9);
+    // Room on the right for the legend.
+    let xmax = (maxv * q.scale * 1.4).max(1e-9);
     let n = groups.len().max(1);
     let labels: Vec<String> = groups
         .iter()
@@ -379,7 +403,10 @@ pub fn draw_latency<DB: DrawingBackend>(
         )
         .margin(20)
         .x_label_area_size(70)
-        .y_label_area_size(300)
+        .y_label_area_size(
+            30 + labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * text::LABEL * 6
+                / 10,
+        )
         .build_cartesian_2d(0.0..xmax, 0.0..n as f64)
         .map_err(err)?;
     let lab = labels.clone();
@@ -420,7 +447,7 @@ pub fn draw_latency<DB: DrawingBackend>(
         ch.draw_series(bars)
             .map_err(err)?
             .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], c.filled()));
+            .legend(move |(x, y)| Rectangle::new([(x - 5, y - 8), (x + 15, y + 8)], c.filled()));
     }
     ch.configure_series_labels()
         .label_font((super::FAMILY, text::LABEL))
@@ -462,20 +489,22 @@ pub fn draw_roofline<DB: DrawingBackend>(
     let bw = d.mem_peak_gbps;
     let peak = roofs.iter().map(|r| r.1).fold(0.0, f64::max);
     let ridge = if bw > 0.0 && peak > 0.0 { peak / bw } else { 1.0 };
-    let mut xlo = ridge / 100.0;
-    let mut xhi = ridge * 100.0;
-    let mut ylo = f64::MAX;
-    let mut yhi = peak.max(1e-3);
-    for (_, x, y) in &pts {
+    let (mut xlo, mut xhi) = (ridge / 100.0, ridge * 100.0);
+    for (_, x, _) in &pts {
         xlo = xlo.min(*x / 2.0);
         xhi = xhi.max(*x * 2.0);
-        ylo = ylo.min(*y / 2.0);
+    }
+    let mut yhi = peak.max(if peak > 0.0 { 0.0 } else { bw * xhi });
+    let mut ylo = if bw > 0.0 { bw * xlo } else { yhi * 1e-4 };
+    for (_, _, y) in &pts {
         yhi = yhi.max(*y);
+        ylo = ylo.min(*y / 2.0);
     }
-    if ylo == f64::MAX || ylo <= 0.0 {
-        ylo = (bw * xlo).max(yhi * 1e-4);
+    if !(yhi > 0.0) {
+        yhi = 1.0;
     }
-    ylo = ylo.min(bw * xlo).max(yhi * 1e-6);
+    let yhi = yhi * 2.0;
+    let ylo = ylo.max(yhi * 1e-7).min(yhi / 10.0);
     let title = if pts.is_empty() {
         "Roofline (no op with MACs in this run)".to_string()
     } else {
@@ -486,7 +515,7 @@ pub fn draw_roofline<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(110)
-        .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi * 2.0).log_scale())
+        .build_cartesian_2d((xlo..xhi).log_scale(), (ylo..yhi).log_scale())
         .map_err(err)?;
     ch.configure_mesh()
         .x_desc("operational intensity (FLOP/byte, 2 FLOP per MAC)")
@@ -505,7 +534,7 @@ pub fn draw_roofline<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(line, BLACK.stroke_width(3)))
             .map_err(err)?
             .label(format!("memory {} GB/s", fmt_num(bw)))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], BLACK.stroke_width(3)));
+            .legend(|(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], BLACK.stroke_width(3)));
     }
     for (i, (name, p)) in roofs.iter().enumerate() {
         let c = color(i);
@@ -517,7 +546,7 @@ pub fn draw_roofline<DB: DrawingBackend>(
                 fmt_num(*p),
                 fmt_num(bw)
             ))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(3)));
+            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(3)));
     }
     for (i, (name, _)) in roofs.iter().enumerate() {
         let c = color(i);
@@ -582,6 +611,51 @@ mod tests {
         assert_eq!(u[0].1, vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0]);
         let u = d.utilisation(5); // 20-ns intervals: 0-25 covers 1.25 of them
         assert!((u[0].1[1] - 0.25).abs() < 1e-12, "{:?}", u[0].1);
+    }
+
+    /// Renders a roofline with points from a synthetic run (no MAC unit exists on every
+    /// build) and keeps it in the temp folder for inspection.
+    #[test]
+    fn roofline_with_ops_renders() {
+        let mut ops = Vec::new();
+        // 128x128 MACs at 1 GHz: 32.8 TFLOP/s peak; 256 GB/s memory: ridge at 128 FLOP/B.
+        for (i, (macs, bytes, ns)) in [
+            (1.0e9, 4.0e6, 70_000.0),    // intensity 500: compute bound
+            (1.0e6, 2.0e6, 8_000.0),     // intensity 1: memory bound
+            (6.0e7, 1.0e6, 9_000.0),     // intensity 120: near the ridge
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut o = op("npu0", 0.0, ns);
+            o.id = format!("op{i}");
+            o.macs = macs;
+            o.bytes = bytes;
+            ops.push(o);
+        }
+        let d = RunData {
+            system: "synthetic".into(),
+            ops,
+            units: vec![UnitRow {
+                name: "npu0".into(),
+                mhz: 1000.0,
+                peak_macs_per_cycle: 16384.0,
+            }],
+            total_ns: 90_000.0,
+            mem_peak_gbps: 256.0,
+            mem_bw: vec![],
+        };
+        let dir = std::env::temp_dir().join("xpusim-plot-test");
+        std::fs::create_dir_all(&dir).unwrap();
+        let go = || -> Result<(), String> {
+            render!(&dir.join("roofline"), draw_roofline, &d)?;
+            Ok(())
+        };
+        go().unwrap();
+        assert!(dir.join("roofline.png").is_file());
+        let svg = std::fs::read_to_string(dir.join("roofline.svg")).unwrap();
+        // Peak: 2 x 16384 MACs x 1 GHz = 32768 GFLOP/s.
+        assert!(svg.contains("npu0: 32768 GFLOP/s, 256 GB/s"));
     }
 
     #[test]

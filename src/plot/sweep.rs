@@ -259,7 +259,7 @@ fn draw_line<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(110)
-        .build_cartesian_2d(-0.5..(n as f64 - 0.5), lo..hi)
+        .build_cartesian_2d((0..n as i32).into_segmented(), lo..hi)
         .map_err(err)?;
     let xs = r.xs.clone();
     let xq = super::quantity(&t.header[r.x], 0.0);
@@ -268,14 +268,12 @@ fn draw_line<DB: DrawingBackend>(
         .y_desc(r.q.axis())
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
-        .x_labels(n * 2 + 1)
-        .x_label_formatter(&move |x| {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < xs.len() {
-                xs[i as usize].clone()
-            } else {
-                String::new()
+        .x_labels(n)
+        .x_label_formatter(&move |x| match x {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                xs.get(*i as usize).cloned().unwrap_or_default()
             }
+            SegmentValue::Last => String::new(),
         })
         .y_label_formatter(&|y| fmt_num(*y))
         .disable_x_mesh()
@@ -284,13 +282,13 @@ fn draw_line<DB: DrawingBackend>(
         .map_err(err)?;
     for (si, sname) in r.others.iter().enumerate() {
         let c = color(si);
-        let mut pts: Vec<(f64, f64)> = r
-            .cells
+        let mut cells: Vec<&(usize, usize, f64)> =
+            r.cells.iter().filter(|cell| cell.1 == si).collect();
+        cells.sort_by_key(|c| c.0);
+        let pts: Vec<(SegmentValue<i32>, f64)> = cells
             .iter()
-            .filter(|cell| cell.1 == si)
-            .map(|cell| (cell.0 as f64, cell.2 * r.q.scale))
+            .map(|c| (SegmentValue::CenterOf(c.0 as i32), c.2 * r.q.scale))
             .collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         let label = match r.other {
             Some(o) => format!("{} = {sname}", t.header[o]),
             None => r.q.label.clone(),
@@ -298,7 +296,7 @@ fn draw_line<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))
             .map_err(err)?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)));
+            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
         ch.draw_series(pts.into_iter().map(move |p| Circle::new(p, 7, c.filled())))
             .map_err(err)?;
     }
@@ -325,11 +323,12 @@ fn draw_heatmap<DB: DrawingBackend>(
         .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let (nx, ny) = (r.xs.len(), r.others.len());
     let (main, bar) = root.split_horizontally(SIZE_MAIN);
+    let longest = r.others.iter().map(|s| s.chars().count()).max().unwrap_or(1) as u32;
     let mut ch = ChartBuilder::on(&main)
         .caption(format!("{}{}", r.title, subtitle(r)), (super::FAMILY, text::TITLE - 4))
         .margin(20)
         .x_label_area_size(70)
-        .y_label_area_size(140)
+        .y_label_area_size(60 + longest * text::LABEL * 6 / 10)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
         .map_err(err)?;
     let (xs, ys) = (r.xs.clone(), r.others.clone());
