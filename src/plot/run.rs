@@ -234,7 +234,10 @@ impl RunData {
     pub fn breakdown(&self) -> (Vec<(String, [f64; 3])>, &'static str) {
         let ns = |o: &OpRow, c: f64| if o.mhz > 0.0 { c * 1e3 / o.mhz } else { 0.0 };
         let mut groups: Vec<(String, [f64; 3])> = Vec::new();
-        let has_layers = self.ops.iter().any(|o| !o.layer.is_empty());
+        let mut layers: Vec<&str> = self.ops.iter().map(|o| o.layer.as_str()).collect();
+        layers.sort();
+        layers.dedup();
+        let has_layers = layers.len() > 1 && !(layers.len() <= 2 && layers.contains(&""));
         let how = if has_layers {
             "per layer"
         } else if self.ops.len() <= 30 {

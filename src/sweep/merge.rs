@@ -35,26 +35,47 @@ pub fn lookup(summary: &J, stats: Option<&J>, metric: &str) -> Option<J> {
         Some(r) => (stats?.get("components")?, r.split('.').collect()),
         None => (summary, metric.split('.').collect()),
     };
-    for step in rest {
+    let mut i = 0;
+    while i < rest.len() {
         v = match v {
-            J::Object(m) => m.get(step)?,
-            J::Array(a) => a
-                .iter()
-                .find(|e| {
-                    e.get("name").and_then(|n| n.as_str()) == Some(step)
-                        || (e.as_array().is_some_and(|p| {
-                            p.len() == 2 && p[0].as_str() == Some(step)
-                        }))
-                })
-                .map(|e| match e {
-                    J::Array(p) => &p[1],
-                    _ => e,
-                })
-                .or_else(|| step.parse::<usize>().ok().and_then(|i| a.get(i)))?,
+            J::Object(m) => {
+                i += 1;
+                m.get(rest[i - 1])?
+            }
+            J::Array(a) => {
+                // Names may contain dots (`npu.core0`): try the longest name first.
+                let mut found = None;
+                for j in (i + 1..=rest.len()).rev() {
+                    let name = rest[i..j].join(".");
+                    let hit = a.iter().find(|e| {
+                        e.get("name").and_then(|n| n.as_str()) == Some(name.as_str())
+                            || e.as_array().is_some_and(|p| {
+                                p.len() == 2 && p[0].as_str() == Some(name.as_str())
+                            })
+                    });
+                    if let Some(e) = hit {
+                        found = Some((j, e));
+                        break;
+                    }
+                }
+                match found {
+                    Some((j, e)) => {
+                        i = j;
+                        match e {
+                            J::Array(p) => &p[1],
+                            _ => e,
+                        }
+                    }
+                    None => {
+                        i += 1;
+                        a.get(rest[i - 1].parse::<usize>().ok()?)?
+                    }
+                }
+            }
             _ => return None,
         };
-        // A statistic is an object with a value; step into it when it is not addressed.
     }
+    // A statistic is an object with a value: give the value.
     match v {
         J::Object(m) if m.contains_key("value") => m.get("value").cloned(),
         other => Some(other.clone()),
@@ -187,6 +208,8 @@ mod tests {
             Some(J::from(7))
         );
         assert_eq!(lookup(&s, None, "units.v1.utilisation"), None);
+        let d: J = serde_json::from_str(r#"{"units": [{"name": "npu.core0", "macs": 3}]}"#).unwrap();
+        assert_eq!(lookup(&d, None, "units.npu.core0.macs"), Some(J::from(3)));
         assert_eq!(lookup(&s, None, "nope"), None);
     }
 }

@@ -3,3 +3,4 @@
 mod bad_inputs;
 mod cli;
 mod common;
+mod sweep;

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Sweep throughput against threads: the same sweep run on 1 thread and on 2 threads (and
+# more if given: scripts/bench-sweep.sh 1 2 4), each in a fresh copy of the planned sweep
+# directory, printing runs per wall second and the speed-up over 1 thread.
+#
+# The points are realistic: the element-wise ops of BLOCKS GPT-2 blocks (prefill, 512
+# tokens) on a vector unit and a DMA engine, 6 vector widths x 3 memories = 18 points, each
+# simulated and written as a full run directory (config, summary, ops, stats, energy,
+# timeline). Target on a 2-core machine: at least 1.8x from 1 to 2 threads. Other load on
+# the machine lowers the figure: the script prints the load average next to it.
+#
+# Usage: scripts/bench-sweep.sh [THREADS...]   (env: BLOCKS=4, XPUSIM=path to the binary)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threads=("$@")
+[ ${#threads[@]} -gt 0 ] || threads=(1 2)
+BLOCKS=${BLOCKS:-4}
+if [ -z "${XPUSIM:-}" ]; then
+    cargo build --release --quiet
+    XPUSIM=$PWD/target/release/xpusim
+fi
+work=$(mktemp -d /tmp/xpusim-bench-sweep.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# A trace of BLOCKS chained copies of configs/sweeps/traces/vector-block.xtr.
+{
+    echo "xpusim-trace 1"
+    for b in $(seq 0 $((BLOCKS - 1))); do
+        grep -v -e '^#' -e '^xpusim-trace' configs/sweeps/traces/vector-block.xtr |
+            sed -E "s/id=([a-z0-9_]+)/id=b${b}_\1/; s/deps=([a-z0-9_,]+)/deps=DEPS\1/" |
+            awk -v b="$b" '{
+                if (match($0, /deps=DEPS[a-z0-9_,]+/)) {
+                    d = substr($0, RSTART + 9, RLENGTH - 9); n = split(d, a, ","); s = "";
+                    for (i = 1; i <= n; i++) s = s (i > 1 ? "," : "") "b" b "_" a[i];
+                    $0 = substr($0, 1, RSTART - 1) "deps=" s substr($0, RSTART + RLENGTH);
+                }
+                if (b > 0 && $0 ~ /^transfer id=b[0-9]+_load/) $0 = $0 " deps=b" (b - 1) "_store";
+                print
+            }'
+    done
+} >"$work/trace.xtr"
+
+cat >"$work/spec.toml" <<EOF
+name = "bench"
+config = "$PWD/configs/sweeps/base/vector-dma.toml"
+trace = "$work/trace.xtr"
+[[axis]]
+key = "vector.lanes"
+values = [16, 32, 64, 128, 256, 512]
+[[axis]]
+key = "memory.preset"
+values = ["ideal-ddr4", "ideal-hbm2", "ideal-hbm3"]
+EOF
+"$XPUSIM" sweep plan "$work/spec.toml" --out "$work/plan" >/dev/null
+
+echo "sweep throughput: 18 points of $BLOCKS GPT-2 block(s) of element-wise ops each"
+printf "%-8s %10s %10s %9s   %s\n" threads wall_s runs/s speedup "load average (1, 5, 15 min)"
+base=""
+for t in "${threads[@]}"; do
+    rm -rf "$work/run"
+    cp -r "$work/plan" "$work/run"
+    line=$("$XPUSIM" sweep run "$work/run" --threads "$t" 2>&1 | grep '^sweep run:')
+    wall=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' <<<"$line")
+    rate=$(sed -E 's/.*\(([0-9.]+) runs\/s\).*/\1/' <<<"$line")
+    [ -n "$base" ] || base=$rate
+    speed=$(awk -v r="$rate" -v b="$base" 'BEGIN { printf "%.2f", r / b }')
+    printf "%-8s %10s %10s %8sx   %s\n" "$t" "$wall" "$rate" "$speed" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    # Same results whatever the thread count.
+    "$XPUSIM" sweep merge "$work/run" >/dev/null
+    if [ -f "$work/first.csv" ]; then
+        cmp -s "$work/first.csv" "$work/run/sweep.csv" || { echo "sweep.csv differs between thread counts" >&2; exit 1; }
+    else
+        cp "$work/run/sweep.csv" "$work/first.csv"
+    fi
+done
