@@ -7,7 +7,9 @@
 # tokens) on a vector unit and a DMA engine, 6 vector widths x 3 memories = 18 points, each
 # simulated and written as a full run directory (config, summary, ops, stats, energy,
 # timeline). Target on a 2-core machine: at least 1.8x from 1 to 2 threads. Other load on
-# the machine lowers the figure: the script prints the load average next to it.
+# the machine lowers the figure: the script prints the load average next to it, and the
+# CPU time (user + system): when it stays the same from 1 to 2 threads while the wall time
+# does not halve, the threads waited for a CPU, not for each other.
 #
 # Usage: scripts/bench-sweep.sh [THREADS...]   (env: BLOCKS=4, XPUSIM=path to the binary)
 set -euo pipefail
@@ -54,17 +56,20 @@ EOF
 "$XPUSIM" sweep plan "$work/spec.toml" --out "$work/plan" >/dev/null
 
 echo "sweep throughput: 18 points of $BLOCKS GPT-2 block(s) of element-wise ops each"
-printf "%-8s %10s %10s %9s   %s\n" threads wall_s runs/s speedup "load average (1, 5, 15 min)"
+printf "%-8s %8s %8s %8s %9s   %s\n" threads wall_s cpu_s runs/s speedup "load average (1, 5, 15 min)"
 base=""
 for t in "${threads[@]}"; do
     rm -rf "$work/run"
     cp -r "$work/plan" "$work/run"
-    line=$("$XPUSIM" sweep run "$work/run" --threads "$t" 2>&1 | grep '^sweep run:')
+    TIMEFORMAT='%U %S'
+    { time "$XPUSIM" sweep run "$work/run" --threads "$t" 2>"$work/err" ; } 2>"$work/time"
+    line=$(grep '^sweep run:' "$work/err")
+    cpu=$(awk '{ printf "%.2f", $1 + $2 }' "$work/time")
     wall=$(sed -E 's/.* in ([0-9.]+) s .*/\1/' <<<"$line")
     rate=$(sed -E 's/.*\(([0-9.]+) runs\/s\).*/\1/' <<<"$line")
     [ -n "$base" ] || base=$rate
     speed=$(awk -v r="$rate" -v b="$base" 'BEGIN { printf "%.2f", r / b }')
-    printf "%-8s %10s %10s %8sx   %s\n" "$t" "$wall" "$rate" "$speed" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf "%-8s %8s %8s %8s %8sx   %s\n" "$t" "$wall" "$cpu" "$rate" "$speed" "$(cut -d' ' -f1-3 /proc/loadavg)"
     # Same results whatever the thread count.
     "$XPUSIM" sweep merge "$work/run" >/dev/null
     if [ -f "$work/first.csv" ]; then

@@ -40,13 +40,18 @@ pub fn run(a: &PlotArgs) -> Result<(), Failure> {
                 "--out: a run directory's plots go to its plots/ folder",
             ));
         }
-        crate::plot::write_run_plots(p).map_err(|e| Failure::other(format!("{}: {e}", p.display())))?;
+        crate::plot::write_run_plots(p)
+            .map_err(|e| Failure::other(format!("{}: {e}", p.display())))?;
         for n in ["utilisation", "latency", "roofline"] {
             println!("plot: {}.{{svg,png}}", out.join(n).display());
         }
         return Ok(());
     }
-    let csv = if p.is_dir() { p.join("sweep.csv") } else { p.clone() };
+    let csv = if p.is_dir() {
+        p.join("sweep.csv")
+    } else {
+        p.clone()
+    };
     if !csv.is_file() {
         return Err(Failure::input(format!(
             "{}: expected a run directory (with summary.json), a sweep directory (with sweep.csv) or a sweep.csv file",
@@ -70,22 +75,26 @@ pub fn run(a: &PlotArgs) -> Result<(), Failure> {
             ok.iter().any(|r| Some(&r[i]) != first.as_ref())
         })
         .collect();
-    let x = a
-        .x
-        .clone()
-        .or_else(|| varying.first().cloned())
-        .ok_or_else(|| Failure::input(format!("{}: no axis varies: nothing to plot", csv.display())))?;
-    let y = a
-        .y
-        .clone()
-        .or_else(|| varying.iter().find(|c| **c != x).cloned());
+    let x =
+        a.x.clone()
+            .or_else(|| varying.first().cloned())
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "{}: no axis varies: nothing to plot",
+                    csv.display()
+                ))
+            })?;
+    let y =
+        a.y.clone()
+            .or_else(|| varying.iter().find(|c| **c != x).cloned());
     let metric = a
         .metric
         .clone()
         .or_else(|| t.metric_columns().first().cloned())
         .ok_or_else(|| Failure::input(format!("{}: no metric column", csv.display())))?;
     for c in [Some(&x), y.as_ref(), Some(&metric)].into_iter().flatten() {
-        t.col(c).map_err(|e| Failure::input(format!("{}: {e}", csv.display())))?;
+        t.col(c)
+            .map_err(|e| Failure::input(format!("{}: {e}", csv.display())))?;
     }
     let out = a.out.clone().unwrap_or_else(|| {
         csv.parent()

@@ -134,7 +134,8 @@ pub fn run(a: &SweepArgs, argv: &[String]) -> Result<(), Failure> {
             }
             let l = Layout::new(dir);
             let p = Plan::read(&l).map_err(fail)?;
-            let abs = std::path::absolute(dir).map_err(|e| Failure::other(format!("{}: {e}", dir.display())))?;
+            let abs = std::path::absolute(dir)
+                .map_err(|e| Failure::other(format!("{}: {e}", dir.display())))?;
             let exe = std::env::current_exe()
                 .map_err(|e| Failure::other(format!("cannot find the xpusim binary: {e}")))?;
             let text = slurm::script(
@@ -239,7 +240,11 @@ fn run_points(dir: &Path, threads: usize, shard: Shard, argv: &[String]) -> Resu
         ran,
         r.failed.len(),
         r.wall_s,
-        if r.wall_s > 0.0 { ran as f64 / r.wall_s } else { 0.0 }
+        if r.wall_s > 0.0 {
+            ran as f64 / r.wall_s
+        } else {
+            0.0
+        }
     );
     if !r.failed.is_empty() {
         for (label, e) in r.failed.iter().take(10) {

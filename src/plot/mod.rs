@@ -80,7 +80,11 @@ pub fn viridis(x: f64) -> plotters::style::RGBColor {
         (170.0, 220.0, 50.0),
         (253.0, 231.0, 37.0),
     ];
-    let x = if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.0 } * (V.len() - 1) as f64;
+    let x = if x.is_finite() {
+        x.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * (V.len() - 1) as f64;
     let i = (x.floor() as usize).min(V.len() - 2);
     let f = x - i as f64;
     let (a, b) = (V[i], V[i + 1]);
@@ -221,7 +225,8 @@ macro_rules! render {
             let root =
                 plotters::prelude::BitMapBackend::new(&tmp, crate::plot::SIZE).into_drawing_area();
             $draw(root.clone(), $data)?;
-            root.present().map_err(|e| format!("{}: {e}", png.display()))?;
+            root.present()
+                .map_err(|e| format!("{}: {e}", png.display()))?;
         }
         std::fs::rename(&tmp, &png).map_err(|e| format!("{}: {e}", png.display()))?;
         Ok::<(), String>(())
@@ -256,7 +261,10 @@ mod tests {
     #[test]
     fn quantities_have_units_and_scales() {
         let q = quantity("total_time_ns", 5e4);
-        assert_eq!((q.label.as_str(), q.unit.as_str(), q.scale), ("total time", "µs", 1e-3));
+        assert_eq!(
+            (q.label.as_str(), q.unit.as_str(), q.scale),
+            ("total time", "µs", 1e-3)
+        );
         let q = quantity("energy.total_pj", 2e8);
         assert_eq!((q.axis(), q.scale), ("energy.total (µJ)".to_string(), 1e-6));
         assert_eq!(quantity("memory.bw_gbps", 1.0).axis(), "memory.bw (GB/s)");
@@ -264,7 +272,10 @@ mod tests {
             quantity("memory.bandwidth_utilisation", 1.0).unit,
             "%".to_string()
         );
-        assert_eq!(quantity("total_cycles.sched", 1.0).axis(), "total cycles of sched (cycles)");
+        assert_eq!(
+            quantity("total_cycles.sched", 1.0).axis(),
+            "total cycles of sched (cycles)"
+        );
         assert_eq!(quantity("vector.lanes", 1.0).axis(), "vector.lanes");
     }
 

@@ -87,7 +87,11 @@ impl RunData {
             .map(|a| {
                 a.iter()
                     .map(|u| UnitRow {
-                        name: u.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string(),
+                        name: u
+                            .get("name")
+                            .and_then(|n| n.as_str())
+                            .unwrap_or("")
+                            .to_string(),
                         mhz: f(u, "freq_mhz"),
                         peak_macs_per_cycle: f(u, "peak_macs_per_cycle"),
                     })
@@ -126,7 +130,11 @@ impl RunData {
         for rec in rd.records() {
             let rec = rec.map_err(|e| format!("{}: {e}", op.display()))?;
             let t = |i: usize| rec.get(idx[i]).unwrap_or("").to_string();
-            let n = |i: usize| rec.get(idx[i]).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+            let n = |i: usize| {
+                rec.get(idx[i])
+                    .and_then(|x| x.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
             ops.push(OpRow {
                 id: t(0),
                 kind: t(1),
@@ -168,14 +176,15 @@ impl RunData {
             }
         }
         Ok(RunData {
-            system: s.get("system").and_then(|x| x.as_str()).unwrap_or("").to_string(),
+            system: s
+                .get("system")
+                .and_then(|x| x.as_str())
+                .unwrap_or("")
+                .to_string(),
             ops,
             units,
             total_ns: f(&s, "total_time_ns"),
-            mem_peak_gbps: s
-                .get("memory")
-                .map(|m| f(m, "peak_gbps"))
-                .unwrap_or(0.0),
+            mem_peak_gbps: s.get("memory").map(|m| f(m, "peak_gbps")).unwrap_or(0.0),
             mem_bw,
         })
     }
@@ -332,7 +341,9 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(err)?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
+            });
     }
     if d.mem_peak_gbps > 0.0 && !d.mem_bw.is_empty() {
         let c = color(util.len());
@@ -345,7 +356,9 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(pts, c.stroke_width(3)))
             .map_err(err)?
             .label("memory bandwidth (% of peak)")
-            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
+            });
     }
     ch.configure_series_labels()
         .label_font((super::FAMILY, text::LABEL))
@@ -407,7 +420,9 @@ pub fn draw_latency<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(
-            30 + labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * text::LABEL * 6
+            30 + labels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32
+                * text::LABEL
+                * 6
                 / 10,
         )
         .build_cartesian_2d(0.0..xmax, 0.0..n as f64)
@@ -416,7 +431,10 @@ pub fn draw_latency<DB: DrawingBackend>(
     ch.configure_mesh()
         .x_desc(q.axis())
         .axis_desc_style((super::FAMILY, text::AXIS))
-        .label_style((super::FAMILY, if n > 14 { text::LABEL - 6 } else { text::LABEL }))
+        .label_style((
+            super::FAMILY,
+            if n > 14 { text::LABEL - 6 } else { text::LABEL },
+        ))
         .y_labels(n * 2 + 1)
         .y_label_formatter(&move |y| {
             // Label the middle of each bar.
@@ -491,7 +509,11 @@ pub fn draw_roofline<DB: DrawingBackend>(
         .collect();
     let bw = d.mem_peak_gbps;
     let peak = roofs.iter().map(|r| r.1).fold(0.0, f64::max);
-    let ridge = if bw > 0.0 && peak > 0.0 { peak / bw } else { 1.0 };
+    let ridge = if bw > 0.0 && peak > 0.0 {
+        peak / bw
+    } else {
+        1.0
+    };
     let (mut xlo, mut xhi) = (ridge / 100.0, ridge * 100.0);
     for (_, x, _) in &pts {
         xlo = xlo.min(*x / 2.0);
@@ -503,7 +525,7 @@ pub fn draw_roofline<DB: DrawingBackend>(
         yhi = yhi.max(*y);
         ylo = ylo.min(*y / 2.0);
     }
-    if !(yhi > 0.0) {
+    if yhi.is_nan() || yhi <= 0.0 {
         yhi = 1.0;
     }
     let yhi = yhi * 2.0;
@@ -537,7 +559,9 @@ pub fn draw_roofline<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(line, BLACK.stroke_width(3)))
             .map_err(err)?
             .label(format!("memory {} GB/s", fmt_num(bw)))
-            .legend(|(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], BLACK.stroke_width(3)));
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x - 5, y), (x + 15, y)], BLACK.stroke_width(3))
+            });
     }
     for (i, (name, p)) in roofs.iter().enumerate() {
         let c = color(i);
@@ -549,7 +573,9 @@ pub fn draw_roofline<DB: DrawingBackend>(
                 fmt_num(*p),
                 fmt_num(bw)
             ))
-            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(3)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(3))
+            });
     }
     for (i, (name, _)) in roofs.iter().enumerate() {
         let c = color(i);
@@ -623,9 +649,9 @@ mod tests {
         let mut ops = Vec::new();
         // 128x128 MACs at 1 GHz: 32.8 TFLOP/s peak; 256 GB/s memory: ridge at 128 FLOP/B.
         for (i, (macs, bytes, ns)) in [
-            (1.0e9, 4.0e6, 70_000.0),    // intensity 500: compute bound
-            (1.0e6, 2.0e6, 8_000.0),     // intensity 1: memory bound
-            (6.0e7, 1.0e6, 9_000.0),     // intensity 120: near the ridge
+            (1.0e9, 4.0e6, 70_000.0), // intensity 500: compute bound
+            (1.0e6, 2.0e6, 8_000.0),  // intensity 1: memory bound
+            (6.0e7, 1.0e6, 9_000.0),  // intensity 120: near the ridge
         ]
         .into_iter()
         .enumerate()

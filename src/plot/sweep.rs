@@ -125,10 +125,7 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
     let x = t.col(&p.x)?;
     let other = match p.kind {
         PlotKind::Line => p.series.as_deref(),
-        PlotKind::Heatmap => Some(
-            p.y.as_deref()
-                .ok_or("a heatmap needs a y column (--y)")?,
-        ),
+        PlotKind::Heatmap => Some(p.y.as_deref().ok_or("a heatmap needs a y column (--y)")?),
     }
     .map(|c| t.col(c))
     .transpose()?;
@@ -157,7 +154,9 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
         }
     }
     let xs = levels(&rows, x);
-    let others = other.map(|o| levels(&rows, o)).unwrap_or_else(|| vec![String::new()]);
+    let others = other
+        .map(|o| levels(&rows, o))
+        .unwrap_or_else(|| vec![String::new()]);
     let mut cells = Vec::new();
     let mut maxv: f64 = 0.0;
     for r in &rows {
@@ -168,7 +167,10 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
         let oi = other
             .map(|o| others.iter().position(|s| *s == r[o]).unwrap_or(0))
             .unwrap_or(0);
-        if !cells.iter().any(|c: &(usize, usize, f64)| c.0 == xi && c.1 == oi) {
+        if !cells
+            .iter()
+            .any(|c: &(usize, usize, f64)| c.0 == xi && c.1 == oi)
+        {
             cells.push((xi, oi, v));
             maxv = maxv.max(v.abs());
         }
@@ -182,7 +184,12 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
     let q = super::quantity(&p.metric, maxv);
     let title = match p.kind {
         PlotKind::Line => format!("{} vs {}", q.label, p.x),
-        PlotKind::Heatmap => format!("{} over {} and {}", q.label, p.x, t.header[other.unwrap_or(x)]),
+        PlotKind::Heatmap => format!(
+            "{} over {} and {}",
+            q.label,
+            p.x,
+            t.header[other.unwrap_or(x)]
+        ),
     };
     Ok(Resolved {
         x,
@@ -255,7 +262,10 @@ fn draw_line<DB: DrawingBackend>(
     hi += pad;
     let n = r.xs.len();
     let mut ch = ChartBuilder::on(&root)
-        .caption(format!("{}{}", r.title, subtitle(r)), (super::FAMILY, text::TITLE))
+        .caption(
+            format!("{}{}", r.title, subtitle(r)),
+            (super::FAMILY, text::TITLE),
+        )
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(110)
@@ -296,7 +306,9 @@ fn draw_line<DB: DrawingBackend>(
         ch.draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))
             .map_err(err)?
             .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
+            });
         ch.draw_series(pts.into_iter().map(move |p| Circle::new(p, 7, c.filled())))
             .map_err(err)?;
     }
@@ -323,9 +335,17 @@ fn draw_heatmap<DB: DrawingBackend>(
         .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
     let (nx, ny) = (r.xs.len(), r.others.len());
     let (main, bar) = root.split_horizontally(SIZE_MAIN);
-    let longest = r.others.iter().map(|s| s.chars().count()).max().unwrap_or(1) as u32;
+    let longest = r
+        .others
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(1) as u32;
     let mut ch = ChartBuilder::on(&main)
-        .caption(format!("{}{}", r.title, subtitle(r)), (super::FAMILY, text::TITLE - 4))
+        .caption(
+            format!("{}{}", r.title, subtitle(r)),
+            (super::FAMILY, text::TITLE - 4),
+        )
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(60 + longest * text::LABEL * 6 / 10)
@@ -369,7 +389,10 @@ fn draw_heatmap<DB: DrawingBackend>(
                 Some(c) => {
                     let v = c.2 * r.q.scale;
                     let col = viridis(norm(v));
-                    rects.push(Rectangle::new([(x0, y0), (x0 + 1.0, y0 + 1.0)], col.filled()));
+                    rects.push(Rectangle::new(
+                        [(x0, y0), (x0 + 1.0, y0 + 1.0)],
+                        col.filled(),
+                    ));
                     let tc = if norm(v) > 0.6 { BLACK } else { WHITE };
                     labels.push((fmt_num(v), (x0 + 0.5, y0 + 0.5), tc));
                 }
@@ -419,7 +442,10 @@ fn draw_heatmap<DB: DrawingBackend>(
     cb.draw_series((0..steps).map(|i| {
         let a = lo + span * i as f64 / steps as f64;
         let b = lo + span * (i + 1) as f64 / steps as f64;
-        Rectangle::new([(0.0, a), (1.0, b)], viridis(i as f64 / (steps - 1) as f64).filled())
+        Rectangle::new(
+            [(0.0, a), (1.0, b)],
+            viridis(i as f64 / (steps - 1) as f64).filled(),
+        )
     }))
     .map_err(err)?;
     root.present().map_err(err)?;
@@ -439,7 +465,11 @@ mod tests {
         let mut i = 0;
         for x in ["64", "8", "16"] {
             for y in ["p", "q"] {
-                let st = if x == "16" && y == "q" { "failed" } else { "ok" };
+                let st = if x == "16" && y == "q" {
+                    "failed"
+                } else {
+                    "ok"
+                };
                 let v = if st == "ok" {
                     (x.parse::<f64>().unwrap() * if y == "p" { 1.0 } else { 2.0 }).to_string()
                 } else {

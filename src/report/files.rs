@@ -300,7 +300,10 @@ pub fn write_run_dir_opts(
     d.write("ops.csv", ops_csv(r).as_bytes())?;
     d.write("stats.json", stats_json(r).as_bytes())?;
     d.write("energy.csv", energy_csv(r).as_bytes())?;
-    d.write("timeline.json", super::timeline::timeline_json(r).as_bytes())?;
+    d.write(
+        "timeline.json",
+        super::timeline::timeline_json(r).as_bytes(),
+    )?;
     if opts.plots {
         crate::plot::write_run_plots(&d.path(""))?;
     }

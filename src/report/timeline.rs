@@ -31,10 +31,14 @@ pub fn events(r: &RunResult) -> Vec<J> {
         json!({"ph": "M", "pid": 1, "name": "process_sort_index", "args": {"sort_index": 1}}),
     ];
     for (i, u) in r.units.iter().enumerate() {
-        ev.push(json!({"ph": "M", "pid": 1, "tid": i + 1, "name": "thread_name",
-                       "args": {"name": u.name}}));
-        ev.push(json!({"ph": "M", "pid": 1, "tid": i + 1, "name": "thread_sort_index",
-                       "args": {"sort_index": i + 1}}));
+        ev.push(
+            json!({"ph": "M", "pid": 1, "tid": i + 1, "name": "thread_name",
+                       "args": {"name": u.name}}),
+        );
+        ev.push(
+            json!({"ph": "M", "pid": 1, "tid": i + 1, "name": "thread_sort_index",
+                       "args": {"sort_index": i + 1}}),
+        );
     }
     // Ops, per unit in start order.
     let mut order: Vec<usize> = (0..r.records.len()).collect();

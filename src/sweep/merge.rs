@@ -197,7 +197,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lookup(&s, None, "total_time_ns"), Some(J::from(5.5)));
-        assert_eq!(lookup(&s, None, "units.v0.utilisation"), Some(J::from(0.25)));
+        assert_eq!(
+            lookup(&s, None, "units.v0.utilisation"),
+            Some(J::from(0.25))
+        );
         assert_eq!(lookup(&s, None, "units.0.utilisation"), Some(J::from(0.25)));
         assert_eq!(
             lookup(&s, None, "energy.per_component.memory"),
@@ -208,7 +211,8 @@ mod tests {
             Some(J::from(7))
         );
         assert_eq!(lookup(&s, None, "units.v1.utilisation"), None);
-        let d: J = serde_json::from_str(r#"{"units": [{"name": "npu.core0", "macs": 3}]}"#).unwrap();
+        let d: J =
+            serde_json::from_str(r#"{"units": [{"name": "npu.core0", "macs": 3}]}"#).unwrap();
         assert_eq!(lookup(&d, None, "units.npu.core0.macs"), Some(J::from(3)));
         assert_eq!(lookup(&s, None, "nope"), None);
     }

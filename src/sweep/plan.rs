@@ -159,7 +159,8 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
     let mut bytes_of = Vec::new();
     let mut errs = Vec::new();
     for (name, path) in &spec.traces {
-        let bytes = std::fs::read(path).map_err(|e| SweepError::io(path, "cannot read trace", e))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| SweepError::io(path, "cannot read trace", e))?;
         let sha = sha256_hex(&bytes);
         let ext = path
             .extension()
@@ -232,8 +233,7 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
                         .filter(|(_, v)| !v.is_empty())
                         .map(|(k, v)| format!("{k}={v}"))
                         .chain(
-                            (spec.traces.len() > 1)
-                                .then(|| format!("trace={}", spec.traces[ti].0)),
+                            (spec.traces.len() > 1).then(|| format!("trace={}", spec.traces[ti].0)),
                         )
                         .chain(std::iter::once(format!("seed={seed}")))
                         .collect();
@@ -242,8 +242,7 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
                 match crate::config::load_str(&config_label, &base_text, &p.overrides) {
                     Ok(loaded) => {
                         p.hash = point_hash(&loaded.hash(), &traces[ti].sha256, seed);
-                        if let Err(e) = crate::arch::build(&loaded.config, Arc::clone(&works[ti]))
-                        {
+                        if let Err(e) = crate::arch::build(&loaded.config, Arc::clone(&works[ti])) {
                             point_errs.push(format!("{}: {e}", label(&p)));
                         }
                     }
@@ -282,7 +281,8 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
     };
     // Write the directory: data files first, plan.json last.
     std::fs::create_dir_all(dir).map_err(|e| SweepError::io(dir, "cannot create", e))?;
-    let w = |p: &Path, b: &[u8]| write_atomic(p, b).map_err(|e| SweepError::io(p, "cannot write", e));
+    let w =
+        |p: &Path, b: &[u8]| write_atomic(p, b).map_err(|e| SweepError::io(p, "cannot write", e));
     w(&l.base(), base_text.as_bytes())?;
     if let Ok(spec_text) = std::fs::read(&spec.file) {
         w(&dir.join("spec.toml"), &spec_text)?;

@@ -127,7 +127,8 @@ pub fn run(
                 path.display()
             )));
         }
-        let w = parse_trace(&t.name, &String::from_utf8_lossy(&bytes)).map_err(SweepError::Input)?;
+        let w =
+            parse_trace(&t.name, &String::from_utf8_lossy(&bytes)).map_err(SweepError::Input)?;
         works[p.trace] = Some(Arc::new(w));
     }
     progress(Progress::Start {
@@ -143,10 +144,7 @@ pub fn run(
             .with_max_len(1)
             .map(|p| {
                 let label = plan.label(p);
-                let work = works[p.trace]
-                    .as_ref()
-                    .map(Arc::clone)
-                    .unwrap_or_default();
+                let work = works[p.trace].as_ref().map(Arc::clone).unwrap_or_default();
                 let r = run_point(&l, &plan, &base, p, work, &opts.argv);
                 progress(Progress::Point {
                     label: label.clone(),
@@ -188,7 +186,9 @@ fn run_point(
             .cloned()
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
-        Err(format!("the simulator panicked (a bug; please report it): {msg}"))
+        Err(format!(
+            "the simulator panicked (a bug; please report it): {msg}"
+        ))
     });
     let note = l.failed(&p.hash);
     match &r {
@@ -213,7 +213,8 @@ fn simulate_point(
     argv: &[String],
     dest: &Path,
 ) -> Result<(), String> {
-    let loaded = crate::config::load_str(&plan.config, base, &p.overrides).map_err(|e| e.to_string())?;
+    let loaded =
+        crate::config::load_str(&plan.config, base, &p.overrides).map_err(|e| e.to_string())?;
     let trace = &plan.traces[p.trace];
     let h = point_hash(&loaded.hash(), &trace.sha256, p.seed);
     if h != p.hash {

@@ -26,12 +26,21 @@ fn quote(s: &str) -> String {
 pub fn script(exe: &Path, dir: &Path, name: &str, o: &SlurmOptions) -> String {
     let job: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let d = dir.display().to_string();
     let mut s = String::from("#!/bin/bash\n");
     s.push_str(&format!("#SBATCH --job-name=xpusim-{job}\n"));
-    s.push_str(&format!("#SBATCH --array=0-{}\n", o.tasks.saturating_sub(1)));
+    s.push_str(&format!(
+        "#SBATCH --array=0-{}\n",
+        o.tasks.saturating_sub(1)
+    ));
     s.push_str("#SBATCH --ntasks=1\n");
     s.push_str(&format!("#SBATCH --cpus-per-task={}\n", o.cpus_per_task));
     if let Some(p) = &o.partition {

@@ -356,7 +356,9 @@ impl Spec {
             .clone()
             .unwrap_or_else(|| DEFAULT_METRICS.iter().map(|s| s.to_string()).collect());
         if metrics.is_empty() {
-            errs.push(format!("{file}: metrics = []: expected at least one metric"));
+            errs.push(format!(
+                "{file}: metrics = []: expected at least one metric"
+            ));
         }
         for (i, m) in metrics.iter().enumerate() {
             if metrics[..i].contains(m) {
@@ -375,8 +377,11 @@ impl Spec {
         for p in &raw.plot {
             let line = line_of(text, p.span().start);
             let p = p.get_ref();
-            for (what, c) in [("x", Some(&p.x)), ("series", p.series.as_ref()), ("y", p.y.as_ref())]
-            {
+            for (what, c) in [
+                ("x", Some(&p.x)),
+                ("series", p.series.as_ref()),
+                ("y", p.y.as_ref()),
+            ] {
                 if let Some(c) = c
                     && !columns.contains(c)
                 {
@@ -513,7 +518,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(s.groups.len(), 3);
-        assert_eq!(s.groups[1].keys, vec!["memory.bw_gbps", "memory.latency_ns"]);
+        assert_eq!(
+            s.groups[1].keys,
+            vec!["memory.bw_gbps", "memory.latency_ns"]
+        );
         assert_eq!(s.groups[1].rows.len(), 3);
         assert_eq!(s.groups[2].keys, vec!["vector.count", "dma.count"]);
         assert_eq!(s.groups[2].rows[0][1], None);
@@ -535,7 +543,10 @@ mod tests {
         assert!(e.contains("config = \"nope.toml\": no such file"), "{e}");
         assert!(e.contains("no trace"), "{e}");
         assert!(e.contains("s.toml:2: axis key \"a..b\""), "{e}");
-        assert!(e.contains("s.toml:5: axis \"x.y\": value 1 is listed twice"), "{e}");
+        assert!(
+            e.contains("s.toml:5: axis \"x.y\": value 1 is listed twice"),
+            "{e}"
+        );
         assert!(
             e.contains("s.toml:12: axis \"p.r\" has 1 values but \"p.q\" in zip group \"z\" has 2"),
             "{e}"
@@ -556,7 +567,12 @@ mod tests {
              [[plot]]\nkind = \"heatmap\"\nx = \"vector.lane\"\nmetric = \"nope\"\n"
         ))
         .unwrap_err();
-        assert!(e.contains("plot x = \"vector.lane\": expected one of the columns vector.lanes, trace, seed"), "{e}");
+        assert!(
+            e.contains(
+                "plot x = \"vector.lane\": expected one of the columns vector.lanes, trace, seed"
+            ),
+            "{e}"
+        );
         assert!(e.contains("plot metric = \"nope\""), "{e}");
         assert!(e.contains("heatmap plot: expected y"), "{e}");
     }

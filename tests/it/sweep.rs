@@ -127,7 +127,11 @@ fn sweep_runs_every_point_and_a_rerun_skips_them_all() {
         assert!(achieved > 0.0 && achieved <= peak * 1.000001, "{r:?}");
     }
     // Every axis is a column, in spec order, then trace, seed, status, the metrics.
-    let head = read(&out.join("sweep.csv")).lines().next().unwrap().to_string();
+    let head = read(&out.join("sweep.csv"))
+        .lines()
+        .next()
+        .unwrap()
+        .to_string();
     assert_eq!(
         head,
         "point,vector.lanes,memory.preset,trace,seed,status,total_time_ns,memory.achieved_gbps,energy.total_pj,hash,error"
@@ -137,8 +141,18 @@ fn sweep_runs_every_point_and_a_rerun_skips_them_all() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
         .collect();
-    assert!(plots.iter().any(|p| p.starts_with("line-total_time_ns") && p.ends_with(".png")), "{plots:?}");
-    assert!(plots.iter().any(|p| p.starts_with("heatmap-total_time_ns") && p.ends_with(".svg")), "{plots:?}");
+    assert!(
+        plots
+            .iter()
+            .any(|p| p.starts_with("line-total_time_ns") && p.ends_with(".png")),
+        "{plots:?}"
+    );
+    assert!(
+        plots
+            .iter()
+            .any(|p| p.starts_with("heatmap-total_time_ns") && p.ends_with(".svg")),
+        "{plots:?}"
+    );
     let before = finished(&out);
     assert_eq!(before.len(), 9);
     let o = xpusim(&["sweep", "run", s(&out)]);
@@ -219,7 +233,11 @@ fn shards_run_disjoint_parts_that_cover_every_point() {
     let trace = root().join("configs/sweeps/traces/vector-block.xtr");
     let spec = write_spec(t.path(), &trace, LANES_X_MEMORY);
     let d = t.path().join("sw");
-    assert!(xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)]).status.success());
+    assert!(
+        xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)])
+            .status
+            .success()
+    );
     let mut seen = 0;
     for i in 0..4 {
         let sh = format!("{i}/4");
@@ -232,7 +250,11 @@ fn shards_run_disjoint_parts_that_cover_every_point() {
         assert_eq!(finished(&d).len(), seen);
     }
     let o = xpusim(&["sweep", "merge", s(&d)]);
-    assert!(stdout(&o).contains("9 rows (9 ok, 0 failed, 0 missing)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("9 rows (9 ok, 0 failed, 0 missing)"),
+        "{}",
+        stdout(&o)
+    );
     let o = xpusim(&["sweep", "run", s(&d), "--shard", "4/4"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("expected I/N with 0 <= I < N"));
@@ -249,21 +271,37 @@ fn failed_and_missing_points_keep_their_rows() {
         "[[axis]]\nkey = \"sim.max_time_ns\"\nvalues = [1.0, 1.0e12]\n",
     );
     let d = t.path().join("sw");
-    assert!(xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)]).status.success());
+    assert!(
+        xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)])
+            .status
+            .success()
+    );
     // Before running: both missing, both listed.
     let o = xpusim(&["sweep", "merge", s(&d)]);
     assert!(o.status.success());
-    assert!(stdout(&o).contains("2 rows (0 ok, 0 failed, 2 missing)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("2 rows (0 ok, 0 failed, 2 missing)"),
+        "{}",
+        stdout(&o)
+    );
     let rows = csv_rows(&d.join("sweep.csv"));
     assert_eq!(rows[0]["status"], "missing");
     let o = xpusim(&["sweep", "run", s(&d)]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("1 point(s) failed"), "{}", stderr(&o));
     let o = xpusim(&["sweep", "merge", s(&d)]);
-    assert!(stdout(&o).contains("2 rows (1 ok, 1 failed, 0 missing)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("2 rows (1 ok, 1 failed, 0 missing)"),
+        "{}",
+        stdout(&o)
+    );
     let rows = csv_rows(&d.join("sweep.csv"));
     assert_eq!(rows[0]["status"], "failed");
-    assert!(rows[0]["error"].contains("time limit of 1.000 ns"), "{:?}", rows[0]);
+    assert!(
+        rows[0]["error"].contains("time limit of 1.000 ns"),
+        "{:?}",
+        rows[0]
+    );
     assert_eq!(rows[0]["total_time_ns"], "");
     assert_eq!(rows[1]["status"], "ok");
 }
@@ -288,7 +326,9 @@ fn bad_points_are_reported_with_point_and_key_before_anything_runs() {
     );
     assert!(
         e.contains("point 1 (vector.lanes=64, memory.preset=hbm9, seed=1): ")
-            && e.contains("memory.preset: \"hbm9\": expected one of ideal-ddr4, ideal-hbm2, ideal-hbm3"),
+            && e.contains(
+                "memory.preset: \"hbm9\": expected one of ideal-ddr4, ideal-hbm2, ideal-hbm3"
+            ),
         "{e}"
     );
     assert!(e.contains("nothing was run"), "{e}");
@@ -312,7 +352,10 @@ fn timeline_is_a_chrome_trace_with_one_track_per_unit_and_no_overlap() {
     let ev = tl["traceEvents"].as_array().unwrap();
     // Track names.
     let mut tracks: BTreeMap<(u64, u64), String> = BTreeMap::new();
-    for e in ev.iter().filter(|e| e["ph"] == "M" && e["name"] == "thread_name") {
+    for e in ev
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+    {
         tracks.insert(
             (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap()),
             e["args"]["name"].as_str().unwrap().to_string(),
@@ -350,11 +393,19 @@ fn timeline_is_a_chrome_trace_with_one_track_per_unit_and_no_overlap() {
     let bw: Vec<(f64, f64)> = ev
         .iter()
         .filter(|e| e["ph"] == "C" && e["name"] == "bandwidth (GB/s)")
-        .map(|e| (e["ts"].as_f64().unwrap(), e["args"]["GB/s"].as_f64().unwrap()))
+        .map(|e| {
+            (
+                e["ts"].as_f64().unwrap(),
+                e["args"]["GB/s"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert!(bw.len() > 10);
     // GB/s x us = 1e3 bytes.
-    let bytes: f64 = bw.windows(2).map(|w| w[0].1 * (w[1].0 - w[0].0) * 1e3).sum();
+    let bytes: f64 = bw
+        .windows(2)
+        .map(|w| w[0].1 * (w[1].0 - w[0].0) * 1e3)
+        .sum();
     assert!(
         (bytes - moved).abs() <= moved * 1e-6,
         "counter integrates to {bytes} bytes, memory moved {moved}"
@@ -396,7 +447,11 @@ fn plots_of_a_run_and_of_a_sweep_table() {
     let trace = root().join("configs/sweeps/traces/vector-block.xtr");
     let spec = write_spec(t.path(), &trace, LANES_X_MEMORY);
     let sw = t.path().join("sw");
-    assert!(xpusim(&["sweep", s(&spec), "--out", s(&sw)]).status.success());
+    assert!(
+        xpusim(&["sweep", s(&spec), "--out", s(&sw)])
+            .status
+            .success()
+    );
     let o = xpusim(&[
         "plot",
         s(&sw.join("sweep.csv")),
@@ -410,11 +465,18 @@ fn plots_of_a_run_and_of_a_sweep_table() {
         s(&t.path().join("p")),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let line = t.path().join("p/line-energy_total_pj-vs-memory_preset-by-vector_lanes");
+    let line = t
+        .path()
+        .join("p/line-energy_total_pj-vs-memory_preset-by-vector_lanes");
     assert!(is_png(&line.with_extension("png")));
     let svg = read(&line.with_extension("svg"));
-    assert!(svg.contains("vector.lanes = 128") && svg.contains("ideal-hbm3"), "legend and categories");
-    assert!(is_png(&t.path().join("p/heatmap-energy_total_pj-memory_preset-vector_lanes.png")));
+    assert!(
+        svg.contains("vector.lanes = 128") && svg.contains("ideal-hbm3"),
+        "legend and categories"
+    );
+    assert!(is_png(&t.path().join(
+        "p/heatmap-energy_total_pj-memory_preset-vector_lanes.png"
+    )));
     let o = xpusim(&["plot", s(&sw.join("sweep.csv")), "--metric", "nope"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no column `nope`"), "{}", stderr(&o));
@@ -466,16 +528,35 @@ fn a_slurm_job_array_gives_the_same_table_as_a_local_run() {
         );
     }
     // Under /tmp so that the job (another process tree, as root) reads the same paths.
-    let t = tempfile::Builder::new().prefix("xpusim-slurm-test").tempdir_in("/tmp").unwrap();
+    let t = tempfile::Builder::new()
+        .prefix("xpusim-slurm-test")
+        .tempdir_in("/tmp")
+        .unwrap();
     let trace = root().join("configs/sweeps/traces/vector-block.xtr");
     let spec = write_spec(t.path(), &trace, LANES_X_MEMORY);
     let local = t.path().join("local");
-    assert!(xpusim(&["sweep", "plan", s(&spec), "--out", s(&local)]).status.success());
+    assert!(
+        xpusim(&["sweep", "plan", s(&spec), "--out", s(&local)])
+            .status
+            .success()
+    );
     assert!(xpusim(&["sweep", "run", s(&local)]).status.success());
     assert!(xpusim(&["sweep", "merge", s(&local)]).status.success());
     let d = t.path().join("slurm");
-    assert!(xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)]).status.success());
-    let o = xpusim(&["sweep", "slurm", s(&d), "--tasks", "3", "--cpus-per-task", "1"]);
+    assert!(
+        xpusim(&["sweep", "plan", s(&spec), "--out", s(&d)])
+            .status
+            .success()
+    );
+    let o = xpusim(&[
+        "sweep",
+        "slurm",
+        s(&d),
+        "--tasks",
+        "3",
+        "--cpus-per-task",
+        "1",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let script = d.join("sweep.sbatch");
     assert!(read(&script).contains("#SBATCH --array=0-2"));
@@ -494,11 +575,17 @@ fn a_slurm_job_array_gives_the_same_table_as_a_local_run() {
     assert_eq!(logs.len(), 3, "{logs:?}");
     for i in 0..3 {
         assert!(
-            logs.iter().any(|l| l.contains(&format!("3 runs of shard {i}/3: 0 already finished, 3 run now (0 failed)"))),
+            logs.iter().any(|l| l.contains(&format!(
+                "3 runs of shard {i}/3: 0 already finished, 3 run now (0 failed)"
+            ))),
             "{logs:?}"
         );
     }
     let o = xpusim(&["sweep", "merge", s(&d)]);
-    assert!(stdout(&o).contains("9 rows (9 ok, 0 failed, 0 missing)"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("9 rows (9 ok, 0 failed, 0 missing)"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(read(&local.join("sweep.csv")), read(&d.join("sweep.csv")));
 }
