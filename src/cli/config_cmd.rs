@@ -37,7 +37,7 @@ pub fn run(c: &ConfigCmd) -> Result<(), Failure> {
             set,
             resolved,
         } => {
-            let l = config::load(file, set).map_err(Failure::input)?;
+            let l = config::load(file, set).map_err(Failure::config)?;
             if *resolved {
                 print!("{}", l.resolved_toml());
             } else {

@@ -60,6 +60,23 @@ impl Failure {
             msg: msg.to_string(),
         }
     }
+    /// Every problem of a config, one `error:` line each.
+    pub fn config(e: crate::config::ConfigError) -> Self {
+        let n = e.diags.len();
+        let mut msg: Vec<String> = e.diags.iter().map(|d| d.to_string()).collect();
+        let last = msg.pop().unwrap_or_default();
+        let mut text = String::new();
+        for m in msg {
+            text.push_str(&m);
+            text.push_str("\nerror: ");
+        }
+        text.push_str(&last);
+        if n > 1 {
+            text.push_str(&format!("\n{n} problems found"));
+        }
+        Failure { code: 2, msg: text }
+    }
+
     /// Anything else.
     pub fn other(msg: impl std::fmt::Display) -> Self {
         Failure {

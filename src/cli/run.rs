@@ -42,7 +42,7 @@ pub fn run(a: &RunArgs, argv: &[String]) -> Result<(), Failure> {
     if let Some(s) = a.seed {
         sets.push(format!("sim.seed={s}"));
     }
-    let loaded = crate::config::load(&a.config, &sets).map_err(Failure::input)?;
+    let loaded = crate::config::load(&a.config, &sets).map_err(Failure::config)?;
     let work = crate::workload::trace::read(&a.trace).map_err(Failure::input)?;
     let trace_hash = std::fs::read(&a.trace)
         .map(|b| files::sha256_hex(&b))

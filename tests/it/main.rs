@@ -3,4 +3,5 @@
 mod bad_inputs;
 mod cli;
 mod common;
+mod determinism;
 mod sweep;
