@@ -38,10 +38,14 @@ pub fn lookup(summary: &J, stats: Option<&J>, metric: &str) -> Option<J> {
     let mut i = 0;
     while i < rest.len() {
         v = match v {
-            J::Object(m) => {
-                i += 1;
-                m.get(rest[i - 1])?
-            }
+            J::Object(m) => match m.get(rest[i]) {
+                Some(x) => {
+                    i += 1;
+                    x
+                }
+                // A component of stats.json: look in its statistics.
+                None => m.get("stats").filter(|s| s.is_array())?,
+            },
             J::Array(a) => {
                 // Names may contain dots (`npu.core0`): try the longest name first.
                 let mut found = None;

@@ -556,7 +556,7 @@ mod tests {
     #[test]
     fn unknown_spec_keys_name_the_line() {
         let e = parse(&format!("{HEAD}[[axis]]\nkey = \"a.b\"\nvals = [1]\n")).unwrap_err();
-        assert!(e.contains("s.toml:3:"), "{e}");
+        assert!(e.contains("s.toml:5:"), "{e}");
         assert!(e.contains("unknown field `vals`"), "{e}");
     }
 

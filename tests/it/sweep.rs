@@ -168,7 +168,7 @@ fn sweep_runs_every_point_and_a_rerun_skips_them_all() {
 #[test]
 fn a_sweep_killed_midway_resumes_without_recomputing_or_losing_points() {
     let t = tmpdir();
-    let trace = block_trace(t.path(), 6);
+    let trace = block_trace(t.path(), 150);
     let spec = write_spec(t.path(), &trace, LANES_X_MEMORY);
     // Reference: uninterrupted.
     let a = t.path().join("a");
