@@ -200,14 +200,14 @@ fn run_points(dir: &Path, threads: usize, shard: Shard, argv: &[String]) -> Resu
     let cb = |p: Progress| match p {
         Progress::Start { todo, .. } => {
             if tty {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                bar.set_length(todo as u64);
                 bar.set_style(
                     indicatif::ProgressStyle::with_template(
-                        "{bar:40} {pos}/{len} points  {per_sec}  elapsed {elapsed}  ETA {eta}",
+                        "{bar:40} {pos}/{len} points  elapsed {elapsed}  ETA {eta}",
                     )
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
                 );
+                bar.set_length(todo as u64);
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
         }
         Progress::Point { label, ok } => {

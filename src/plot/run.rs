@@ -318,7 +318,8 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(100)
-        .build_cartesian_2d(0.0..xmax, 0.0..105.0)
+        // Headroom above 100 % for the legend.
+        .build_cartesian_2d(0.0..xmax, 0.0..135.0)
         .map_err(err)?;
     ch.configure_mesh()
         .x_desc(tq.axis())
@@ -326,7 +327,13 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
         .x_label_formatter(&|x| fmt_num(*x))
-        .y_label_formatter(&|y| fmt_num(*y))
+        .y_label_formatter(&|y| {
+            if *y <= 100.0 {
+                fmt_num(*y)
+            } else {
+                String::new()
+            }
+        })
         .light_line_style(WHITE.mix(0.0))
         .draw()
         .map_err(err)?;
@@ -364,7 +371,7 @@ pub fn draw_utilisation<DB: DrawingBackend>(
         .label_font((super::FAMILY, text::LABEL))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(err)?;
     root.present().map_err(err)?;
