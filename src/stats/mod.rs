@@ -54,6 +54,9 @@ pub struct StatSet {
     /// Time series (for timelines and plots; not part of `stats.json`).
     #[serde(skip)]
     pub series: Vec<series::Series>,
+    /// Spans (tiles, folds) for the timeline; not part of `stats.json`.
+    #[serde(skip)]
+    pub spans: Vec<series::Spans>,
 }
 
 impl StatSet {
@@ -90,6 +93,11 @@ impl StatSet {
     /// Add a time series.
     pub fn add_series(&mut self, s: series::Series) {
         self.series.push(s);
+    }
+
+    /// Add a list of spans.
+    pub fn add_spans(&mut self, s: series::Spans) {
+        self.spans.push(s);
     }
 
     /// Look a statistic up by name.

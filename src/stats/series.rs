@@ -161,6 +161,69 @@ impl Series {
     }
 }
 
+/// One interval of a [`Spans`] list.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Start.
+    pub start: Tick,
+    /// End.
+    pub end: Tick,
+    /// Index shown in the slice's name (e.g. the tile number within its op).
+    pub index: u32,
+    /// The op it belongs to (index into the workload).
+    pub op: u32,
+}
+
+/// Intervals of simulated time that a component reports for the timeline, e.g. the
+/// tiles or folds of each op. At most `cap` are kept (the first ones); the rest are
+/// counted, so memory stays bounded on long runs. A component keeps a `Spans` as a plain
+/// field, pushes as it works, and exports a copy through [`super::StatSet::add_spans`];
+/// the timeline draws them on a track of their own under the component's op track.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Spans {
+    /// What one span is (`tile`, `fold`): slices are named `<name> <index>`.
+    pub name: &'static str,
+    cap: usize,
+    items: Vec<Span>,
+    dropped: u64,
+}
+
+impl Spans {
+    /// An empty list keeping at most `cap` spans.
+    pub fn new(name: &'static str, cap: usize) -> Self {
+        Spans {
+            name,
+            cap,
+            items: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Record a span.
+    pub fn push(&mut self, op: u32, index: u32, start: Tick, end: Tick) {
+        if self.items.len() < self.cap {
+            self.items.push(Span {
+                start,
+                end,
+                index,
+                op,
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// The kept spans, in the order they were pushed.
+    pub fn items(&self) -> &[Span] {
+        &self.items
+    }
+
+    /// Spans not kept because the list was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +267,17 @@ mod tests {
         for (_, v) in full {
             assert!((6.0..=6.5 + 1e-9).contains(v), "{v}");
         }
+    }
+
+    #[test]
+    fn spans_keep_the_first_cap_and_count_the_rest() {
+        let mut s = Spans::new("tile", 2);
+        for i in 0..5 {
+            s.push(0, i, ns(i as u64), ns(i as u64 + 1));
+        }
+        assert_eq!(s.items().len(), 2);
+        assert_eq!(s.items()[1].index, 1);
+        assert_eq!(s.dropped(), 3);
     }
 
     #[test]
