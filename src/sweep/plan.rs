@@ -199,7 +199,15 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
         combos = next;
     }
     let mut points = Vec::new();
-    let mut point_errs: Vec<String> = Vec::new();
+    // (label of the first point, diagnostic, indices of later points with the same one).
+    let mut point_errs: Vec<(String, String, Vec<usize>)> = Vec::new();
+    let mut report = |label: String, index: usize, diag: String| match point_errs
+        .iter_mut()
+        .find(|(_, d, _)| *d == diag)
+    {
+        Some((_, _, more)) => more.push(index),
+        None => point_errs.push((label, diag, Vec::new())),
+    };
     for (ti, _) in spec.traces.iter().enumerate() {
         for combo in &combos {
             for &seed in &spec.seeds {
@@ -243,12 +251,12 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
                     Ok(loaded) => {
                         p.hash = point_hash(&loaded.hash(), &traces[ti].sha256, seed);
                         if let Err(e) = crate::arch::build(&loaded.config, Arc::clone(&works[ti])) {
-                            point_errs.push(format!("{}: {e}", label(&p)));
+                            report(label(&p), index, e.to_string());
                         }
                     }
                     Err(e) => {
                         for d in &e.diags {
-                            point_errs.push(format!("{}: {d}", label(&p)));
+                            report(label(&p), index, d.to_string());
                         }
                     }
                 }
@@ -258,9 +266,20 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
     }
     if !point_errs.is_empty() {
         let n = point_errs.len();
+        let lines: Vec<String> = point_errs
+            .iter()
+            .map(|(label, d, more)| match more.len() {
+                0 => format!("{label}: {d}"),
+                _ => format!(
+                    "{label}: {d} (also in point{} {})",
+                    if more.len() == 1 { "" } else { "s" },
+                    ranges(more)
+                ),
+            })
+            .collect();
         return Err(SweepError::Input(format!(
             "{}\n{n} problem{} found in the points of {}; nothing was run",
-            point_errs.join("\n"),
+            lines.join("\n"),
             if n == 1 { "" } else { "s" },
             spec.file.display()
         )));
@@ -294,6 +313,25 @@ pub fn plan(spec: &Spec, dir: &Path) -> Result<Plan, SweepError> {
     json.push('\n');
     w(&l.plan(), json.as_bytes())?;
     Ok(plan)
+}
+
+/// Ascending indices as ranges: `1, 3-5, 9`.
+fn ranges(v: &[usize]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i {
+            format!("{}-{}", v[i], v[j])
+        } else {
+            v[i].to_string()
+        });
+        i = j + 1;
+    }
+    out.join(", ")
 }
 
 #[cfg(test)]
@@ -356,6 +394,9 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("vector.lanez: unknown key `lanez`"), "{e}");
+        // The same problem in several points is reported once, with the other points.
+        assert!(e.contains("(also in points 1-2)"), "{e}");
+        assert_eq!(ranges(&[1, 3, 4, 5, 9]), "1, 3-5, 9");
         assert!(e.contains("nothing was run"), "{e}");
         assert!(!t.path().join("d").exists());
     }
