@@ -97,6 +97,16 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
     let sched_clock = sim.add_clock(ClockDomain::new("sched", cfg.sched.freq_mhz)?);
     // Units.
     let mut units: Vec<(UnitInfo, Box<dyn crate::engine::Component<Msg>>)> = Vec::new();
+    if let Some(l) = &cfg.lut {
+        for i in 0..l.count as usize {
+            // The tiler weighs traffic against time with the memory's peak and latency.
+            let (gbps, ns) = match &cfg.memory {
+                MemoryConfig::Ideal(m) => (m.bw_gbps, m.latency_ns),
+            };
+            let u = crate::units::lut::LutUnit::new(i, l, Arc::clone(&work)).with_memory(gbps, ns);
+            units.push((u.info().clone(), Box::new(u)));
+        }
+    }
     if let Some(v) = &cfg.vector {
         for i in 0..v.count as usize {
             let u = crate::units::vector::VectorUnit::new(i, v, Arc::clone(&work));

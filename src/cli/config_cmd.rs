@@ -120,11 +120,13 @@ pub fn unit_of(key: &str) -> Option<&'static str> {
 pub fn explain(key: &str) -> Result<String, String> {
     let root = Config::schema();
     let mut node: &J = &root;
+    let mut parent: Option<&J> = None;
     let mut walked = String::new();
     for part in key.split('.').filter(|p| !p.is_empty()) {
         let props = properties(&root, node);
         match props.iter().find(|(k, _)| k == part) {
             Some((_, s)) => {
+                parent = Some(node);
                 node = s;
                 walked = schema::join(&walked, part);
             }
@@ -162,8 +164,14 @@ pub fn explain(key: &str) -> Result<String, String> {
     for line in desc.lines() {
         out.push_str(&format!("  {line}\n"));
     }
-    let r = schema::resolve(&root, unwrap_option(&root, node));
     let leaf = key.rsplit('.').next().unwrap_or("");
+    if let Some(t) = parent.and_then(|p| tag_text(&root, p, leaf)) {
+        out.push_str(&format!(
+            "  selects the variant of the section; one of:{t}\n"
+        ));
+        return Ok(out);
+    }
+    let r = schema::resolve(&root, unwrap_option(&root, node));
     if let Some(t) = type_text(&root, r) {
         out.push_str(&format!("  type: {t}\n"));
     }
@@ -191,6 +199,13 @@ pub fn explain(key: &str) -> Result<String, String> {
     if !props.is_empty() {
         out.push_str("  keys:\n");
         for (k, s) in props {
+            if tag_text(&root, node, &k).is_some() {
+                out.push_str(&format!(
+                    "    {k:<26} selects the variant (see `config explain {}`)\n",
+                    schema::join(key, &k)
+                ));
+                continue;
+            }
             let d = s
                 .get("description")
                 .or_else(|| schema::resolve(&root, s).get("description"))
@@ -204,6 +219,27 @@ pub fn explain(key: &str) -> Result<String, String> {
         }
     }
     Ok(out)
+}
+
+/// If `key` is the tag of the internally tagged enum `parent`, its values with their
+/// descriptions.
+fn tag_text(root: &J, parent: &J, key: &str) -> Option<String> {
+    let p = schema::resolve(root, unwrap_option(root, parent));
+    let alts = p.get("oneOf")?.as_array()?;
+    let mut out = String::new();
+    for a in alts {
+        let a = schema::resolve(root, a);
+        let c = a.pointer(&format!("/properties/{key}/const"))?.as_str()?;
+        let d = a
+            .get("description")
+            .and_then(J::as_str)
+            .unwrap_or("")
+            .lines()
+            .next()
+            .unwrap_or("");
+        out.push_str(&format!("\n    {key} = \"{c}\": {d}"));
+    }
+    Some(out)
 }
 
 fn is_option(root: &J, s: &J) -> bool {
@@ -333,5 +369,7 @@ mod tests {
         assert!(e.contains("did you mean `lanes`"), "{e}");
         let t = explain("memory").unwrap();
         assert!(t.contains("kind = \"ideal\""), "{t}");
+        let t = explain("memory.kind").unwrap();
+        assert!(t.contains("kind = \"ideal\": A fixed latency"), "{t}");
     }
 }

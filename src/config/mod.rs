@@ -55,6 +55,8 @@ pub struct Config {
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
     pub dma: Option<DmaConfig>,
+    /// Tensor-core chip (LUT arrays or a MAC baseline) for `gemm`/`gemv` ops (absent: none).
+    pub lut: Option<crate::units::lut::LutConfig>,
     /// Energy per action, for `energy.csv` and the energy totals.
     #[serde(default)]
     pub energy: crate::stats::energy::EnergyConfig,
@@ -199,6 +201,9 @@ impl Config {
         }
         if let Some(d) = &self.dma {
             d.validate("dma", &mut out);
+        }
+        if let Some(l) = &self.lut {
+            l.validate("lut", &mut out);
         }
         match &self.memory {
             MemoryConfig::Ideal(m) => m.validate("memory", &mut out),

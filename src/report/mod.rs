@@ -131,6 +131,13 @@ pub struct UnitSummary {
     pub bytes_read: u64,
     /// Bytes written by this unit's ops.
     pub bytes_written: u64,
+    /// Area from the unit's config, mm^2 (0: not modelled).
+    pub area_mm2: f64,
+    /// Peak throughput: 2 x peak_macs_per_cycle x freq, in 10^12 ops per second.
+    pub peak_tops: f64,
+    /// Datapath power at peak: sum over the unit's peak actions of actions per cycle x freq
+    /// x the action's energy in `[energy]`, W.
+    pub peak_power_w: f64,
 }
 
 /// Memory figures of `summary.json`.
@@ -177,6 +184,16 @@ pub struct Summary {
     pub memory: MemorySummary,
     /// Energy of the run.
     pub energy: EnergySummary,
+    /// Sum of the units' areas, mm^2.
+    pub area_mm2: f64,
+    /// Sum of the units' peak throughputs, TOPS (1 MAC = 2 ops).
+    pub peak_tops: f64,
+    /// Sum of the units' datapath power at peak, W.
+    pub peak_power_w: f64,
+    /// Compute density: peak_tops / area_mm2 (0 without area).
+    pub tops_per_mm2: f64,
+    /// Energy efficiency at peak: peak_tops / peak_power_w (0 without power).
+    pub tops_per_w: f64,
 }
 
 /// Energy figures of `summary.json`.
@@ -213,6 +230,19 @@ impl RunResult {
                 mac_utilisation: 0.0,
                 bytes_read: 0,
                 bytes_written: 0,
+                area_mm2: u.area_mm2,
+                peak_tops: 2.0 * u.peak_macs_per_cycle * u.freq_mhz * 1e6 / 1e12,
+                peak_power_w: u
+                    .peak_actions_per_cycle
+                    .iter()
+                    .map(|(a, n)| {
+                        // actions/cycle x cycles/s x pJ = pJ/s; 1e-12 W per pJ/s.
+                        n * u.freq_mhz
+                            * 1e6
+                            * self.loaded.config.energy.pj(a).unwrap_or(0.0)
+                            * 1e-12
+                    })
+                    .sum(),
             })
             .collect();
         for r in &self.records {
@@ -258,7 +288,15 @@ impl RunResult {
                 unpriced.push(t.action.clone());
             }
         }
+        let area_mm2: f64 = units.iter().map(|u| u.area_mm2).sum();
+        let peak_tops: f64 = units.iter().map(|u| u.peak_tops).sum();
+        let peak_power_w: f64 = units.iter().map(|u| u.peak_power_w).sum();
         Summary {
+            area_mm2,
+            peak_tops,
+            peak_power_w,
+            tops_per_mm2: ratio(peak_tops, area_mm2),
+            tops_per_w: ratio(peak_tops, peak_power_w),
             schema_version: REPORT_SCHEMA_VERSION,
             system: self.loaded.config.name.clone(),
             trace: self.work.source.clone(),

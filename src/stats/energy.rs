@@ -73,6 +73,33 @@ pub struct EnergyConfig {
     #[serde(default = "d_mem")]
     #[schemars(range(min = 0.0))]
     pub mem_write_byte_pj: f64,
+    /// One LUT-array table selection (entry selected, sign-flipped, shifted, accumulated),
+    /// pJ, 28 nm. Default 0.1189: LUT Tensor Core Table 1 (Mo et al., ISCA 2025), A100-LUT-8X
+    /// at 33.65 TOPS/W with 2-bit weights, where a K = 4 selection is 2 MAC-equivalents
+    /// (4 ops): 4 / 33.65.
+    #[serde(default = "d_lut_select")]
+    #[schemars(range(min = 0.0))]
+    pub lut_select_pj: f64,
+    /// One FP16 tensor-core multiply-accumulate, pJ, 28 nm. Default 0.6711: LUT Tensor Core
+    /// Table 1, A100 FP16 tensor core at 2.98 TFLOPS/W: 2 / 2.98.
+    #[serde(default = "d_tc_fp16")]
+    #[schemars(range(min = 0.0))]
+    pub tc_mac_fp16_pj: f64,
+    /// One INT8 tensor-core multiply-accumulate, pJ, 28 nm. Default 0.1003: LUT Tensor Core
+    /// Table 1, A100 INT8 tensor core at 19.94 TOPS/W: 2 / 19.94.
+    #[serde(default = "d_tc_int8")]
+    #[schemars(range(min = 0.0))]
+    pub tc_mac_int8_pj: f64,
+    /// One SIMT ALU op on a GPU-like SM (dequantisation, conversion, table building), pJ.
+    /// Default 0.4: an FP16 add (Horowitz ISSCC 2014, 45 nm; an assumption for these ops).
+    #[serde(default = "d_simt_op")]
+    #[schemars(range(min = 0.0))]
+    pub simt_op_pj: f64,
+    /// One add in a precompute unit beside a LUT array, pJ. Default 0.4: an FP16 add
+    /// (Horowitz ISSCC 2014, 45 nm; an assumption).
+    #[serde(default = "d_simt_op")]
+    #[schemars(range(min = 0.0))]
+    pub lut_precompute_unit_op_pj: f64,
 }
 
 fn d_mac_int4() -> f64 {
@@ -96,6 +123,18 @@ fn d_sram() -> f64 {
 fn d_mem() -> f64 {
     31.2
 }
+fn d_lut_select() -> f64 {
+    crate::units::lut::area::default_lut_select_pj()
+}
+fn d_tc_fp16() -> f64 {
+    crate::units::lut::area::default_tc_mac_fp16_pj()
+}
+fn d_tc_int8() -> f64 {
+    crate::units::lut::area::default_tc_mac_int8_pj()
+}
+fn d_simt_op() -> f64 {
+    0.4
+}
 
 impl Default for EnergyConfig {
     fn default() -> Self {
@@ -111,6 +150,11 @@ impl Default for EnergyConfig {
             vector_lane_op_pj: d_mac_fp16(),
             mem_read_byte_pj: d_mem(),
             mem_write_byte_pj: d_mem(),
+            lut_select_pj: d_lut_select(),
+            tc_mac_fp16_pj: d_tc_fp16(),
+            tc_mac_int8_pj: d_tc_int8(),
+            simt_op_pj: d_simt_op(),
+            lut_precompute_unit_op_pj: d_simt_op(),
         }
     }
 }

@@ -89,6 +89,8 @@ impl DmaUnit {
                 name: format!("dma{idx}"),
                 freq_mhz: cfg.freq_mhz,
                 peak_macs_per_cycle: 0.0,
+                area_mm2: 0.0,
+                peak_actions_per_cycle: Vec::new(),
             },
             cfg: cfg.clone(),
             work,

@@ -9,6 +9,7 @@
 //! messages stay small. One file per unit kind; the kind is chosen by the config section.
 
 pub mod dma;
+pub mod lut;
 pub mod stream;
 pub mod vector;
 
@@ -72,4 +73,9 @@ pub struct UnitInfo {
     pub freq_mhz: f64,
     /// Peak multiply-accumulates per cycle (0 for units that do no MACs).
     pub peak_macs_per_cycle: f64,
+    /// Area of the unit in mm^2 as its config gives it (0: not modelled).
+    pub area_mm2: f64,
+    /// Energy actions per cycle at peak throughput, `(action key, count per cycle)`; with
+    /// the `[energy]` table they give the unit's datapath power at peak (empty: none).
+    pub peak_actions_per_cycle: Vec<(String, f64)>,
 }

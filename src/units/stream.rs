@@ -198,5 +198,11 @@ impl Streamer {
                 break;
             }
         }
+        // Re-arm the compute-end wake-up: a compute started while an earlier wake-up was
+        // pending did not register its own (the engine keeps only the earliest), and the
+        // contract is that a woken component asks again for what it still needs.
+        if self.computing.is_some() && self.compute_end > cx.now() {
+            cx.wake_at_tick(self.compute_end);
+        }
     }
 }

@@ -18,8 +18,9 @@
 //! | rmsnorm | sum of squares (1); normalise and scale (2) | 1 | one rsqrt |
 //! | reduce | sum (1) | 1 | 0 |
 //!
-//! A pass over `R` rows of length `L` takes `R · ceil(L · ops / lanes)` cycles (a row
-//! never shares a cycle with another, so rows shorter than the lanes waste lanes) plus
+//! A pass over `R` rows of length `L ≥ lanes` takes `R · ceil(L · ops / lanes)` cycles;
+//! rows shorter than the lanes are packed `floor(lanes / L)` to a cycle (segmented lanes
+//! and adder tree, an assumption), taking `ceil(R / floor(lanes / L)) · ops` cycles; plus
 //! `pipeline_depth_cycles` to fill the pipeline once per pass. A row reduction ends in an
 //! adder tree of depth `ceil(log2(lanes))`, paid once per reduction pass (rows follow each
 //! other through the pipelined tree). Per-row scalar ops issue one per cycle and add their
@@ -163,13 +164,26 @@ pub fn compute_cycles(cfg: &VectorConfig, f: EwFunc, rows: u64, row_len: u64) ->
     let tree = (lanes as f64).log2().ceil() as u64;
     let (ps, scalar) = passes(f, t);
     let mut c = 0;
+    // Rows shorter than the lanes are packed side by side, `lanes / row_len` per cycle
+    // (segmented lanes and adder tree); longer rows take whole cycles each.
+    let per_cycle = if row_len > 0 && row_len < lanes {
+        lanes / row_len
+    } else {
+        1
+    };
     for p in &ps {
-        c += rows * (row_len * p.ops).div_ceil(lanes) + cfg.pipeline_depth_cycles as u64;
+        let pass = if per_cycle > 1 {
+            rows.div_ceil(per_cycle) * p.ops
+        } else {
+            rows * (row_len * p.ops).div_ceil(lanes)
+        };
+        c += pass + cfg.pipeline_depth_cycles as u64;
         if p.reduce {
             c += tree;
         }
     }
     if scalar {
+        // One scalar result per row, issued one per cycle, latency T once.
         c += rows + t;
     }
     c
@@ -200,6 +214,8 @@ impl VectorUnit {
                 name: format!("vector{idx}"),
                 freq_mhz: cfg.freq_mhz,
                 peak_macs_per_cycle: 0.0,
+                area_mm2: 0.0,
+                peak_actions_per_cycle: Vec::new(),
             },
             cfg: cfg.clone(),
             work,
@@ -502,11 +518,13 @@ mod tests {
         assert_eq!(compute_cycles(&c, EwFunc::Softmax, 4, 256), 98);
     }
 
-    /// Rows shorter than the lanes still take a cycle each per pass.
+    /// Rows shorter than the lanes are packed: 128 / 16 = 8 rows per cycle, so 100 rows
+    /// take ceil(100 / 8) = 13 cycles, plus the pipeline fill (4) and the tree (7).
     #[test]
-    fn short_rows_waste_lanes() {
+    fn short_rows_are_packed_into_the_lanes() {
         let c = VectorConfig::default();
-        let one = compute_cycles(&c, EwFunc::Reduce, 100, 16);
-        assert_eq!(one, 100 + 4 + 7);
+        assert_eq!(compute_cycles(&c, EwFunc::Reduce, 100, 16), 13 + 4 + 7);
+        // 100 rows of 100 elements: one row per cycle (100 < 128 but 128 / 100 = 1).
+        assert_eq!(compute_cycles(&c, EwFunc::Reduce, 100, 100), 100 + 4 + 7);
     }
 }

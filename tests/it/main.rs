@@ -4,4 +4,5 @@ mod bad_inputs;
 mod cli;
 mod common;
 mod determinism;
+mod lut;
 mod sweep;
