@@ -269,7 +269,7 @@ fn draw_line<DB: DrawingBackend>(
         .margin(20)
         .x_label_area_size(70)
         .y_label_area_size(110)
-        .build_cartesian_2d((0..n as i32).into_segmented(), lo..hi)
+        .build_cartesian_2d((0..(n as i32 - 1).max(0)).into_segmented(), lo..hi)
         .map_err(err)?;
     let xs = r.xs.clone();
     let xq = super::quantity(&t.header[r.x], 0.0);
@@ -303,13 +303,16 @@ fn draw_line<DB: DrawingBackend>(
             Some(o) => format!("{} = {sname}", t.header[o]),
             None => r.q.label.clone(),
         };
-        ch.draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))
+        // Later lines are thinner with smaller markers, so lines that coincide stay visible.
+        let width = 7u32.saturating_sub(2 * si as u32).max(2);
+        let radius = 11u32.saturating_sub(2 * si as u32).max(4);
+        ch.draw_series(LineSeries::new(pts.clone(), c.stroke_width(width)))
             .map_err(err)?
             .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
             });
-        ch.draw_series(pts.into_iter().map(move |p| Circle::new(p, 7, c.filled())))
+        ch.draw_series(pts.into_iter().map(move |p| Circle::new(p, radius, c.filled())))
             .map_err(err)?;
     }
     ch.configure_series_labels()
