@@ -167,7 +167,8 @@ pub fn quantity(key: &str, max: f64) -> Quantity {
         return q(&label, "W", 1.0);
     }
     if last.ends_with("tops") {
-        return q(&label.replace(" tops", ""), "TOPS", 1.0);
+        let l = label.replace(" tops", " throughput");
+        return q(&l, "TOPS", 1.0);
     }
     if last.contains("utilisation") {
         return q(&label, "%", 100.0);
@@ -184,6 +185,17 @@ pub fn quantity(key: &str, max: f64) -> Quantity {
         return q(&label, "bytes", 1.0);
     }
     q(&label, "", 1.0)
+}
+
+/// The axis label of a sweep column (a config key path): the key itself, with the unit its
+/// name carries, e.g. `memory.bw_gbps (GB/s)`.
+pub fn column_label(key: &str) -> String {
+    let u = quantity(key, 0.0).unit;
+    if u.is_empty() || u == "%" {
+        key.to_string()
+    } else {
+        format!("{key} ({u})")
+    }
 }
 
 /// Format a number for tick labels and cells: at most 4 significant digits, no
@@ -277,6 +289,12 @@ mod tests {
             "total cycles of sched (cycles)"
         );
         assert_eq!(quantity("vector.lanes", 1.0).axis(), "vector.lanes");
+        assert_eq!(
+            quantity("achieved_tops", 1.0).axis(),
+            "achieved throughput (TOPS)"
+        );
+        assert_eq!(column_label("memory.bw_gbps"), "memory.bw_gbps (GB/s)");
+        assert_eq!(column_label("npu.rows"), "npu.rows");
     }
 
     #[test]

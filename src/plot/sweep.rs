@@ -272,9 +272,8 @@ fn draw_line<DB: DrawingBackend>(
         .build_cartesian_2d((0..(n as i32 - 1).max(0)).into_segmented(), lo..hi)
         .map_err(err)?;
     let xs = r.xs.clone();
-    let xq = super::quantity(&t.header[r.x], 0.0);
     ch.configure_mesh()
-        .x_desc(xq.axis())
+        .x_desc(super::column_label(&t.header[r.x]))
         .y_desc(r.q.axis())
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
@@ -312,8 +311,11 @@ fn draw_line<DB: DrawingBackend>(
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
             });
-        ch.draw_series(pts.into_iter().map(move |p| Circle::new(p, radius, c.filled())))
-            .map_err(err)?;
+        ch.draw_series(
+            pts.into_iter()
+                .map(move |p| Circle::new(p, radius, c.filled())),
+        )
+        .map_err(err)?;
     }
     ch.configure_series_labels()
         .label_font((super::FAMILY, text::LABEL))
@@ -370,8 +372,8 @@ fn draw_heatmap<DB: DrawingBackend>(
     let fx = cat(xs);
     let fy = cat(ys);
     ch.configure_mesh()
-        .x_desc(super::quantity(&t.header[r.x], 0.0).axis())
-        .y_desc(super::quantity(&yname, 0.0).axis())
+        .x_desc(super::column_label(&t.header[r.x]))
+        .y_desc(super::column_label(&yname))
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
         .x_labels(nx * 2 + 1)
