@@ -218,11 +218,15 @@ fn simulate_point(
     let trace = &plan.traces[p.trace];
     let h = point_hash(&loaded.hash(), &trace.sha256, p.seed);
     if h != p.hash {
-        return Err(format!(
-            "the point's config resolves differently than when it was planned (plan made by xpusim {}, this is {}): run `xpusim sweep plan` again",
-            plan.xpusim_version,
-            env!("CARGO_PKG_VERSION")
-        ));
+        return Err(if plan.xpusim_version != env!("CARGO_PKG_VERSION") {
+            format!(
+                "the plan was made by xpusim {}, this is {}: run `xpusim sweep plan` again",
+                plan.xpusim_version,
+                env!("CARGO_PKG_VERSION")
+            )
+        } else {
+            "the point's config resolves differently than when it was planned (this build's defaults or presets differ from those of the build that made the plan): run `xpusim sweep plan` again".to_string()
+        });
     }
     let result = crate::report::simulate(loaded, work).map_err(|e| e.to_string())?;
     write_run_dir_opts(
