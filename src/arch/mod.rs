@@ -97,6 +97,12 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
     let sched_clock = sim.add_clock(ClockDomain::new("sched", cfg.sched.freq_mhz)?);
     // Units.
     let mut units: Vec<(UnitInfo, Box<dyn crate::engine::Component<Msg>>)> = Vec::new();
+    if let Some(n) = &cfg.npu {
+        for i in 0..n.cores as usize {
+            let u = crate::units::npu::NpuCore::new(i, n, Arc::clone(&work));
+            units.push((u.info().clone(), Box::new(u)));
+        }
+    }
     if let Some(l) = &cfg.lut {
         for i in 0..l.count as usize {
             // The tiler weighs traffic against time with the memory's peak and latency.
@@ -106,6 +112,10 @@ pub fn build(cfg: &Config, work: Arc<Workload>) -> Result<System, BuildError> {
             let u = crate::units::lut::LutUnit::new(i, l, Arc::clone(&work)).with_memory(gbps, ns);
             units.push((u.info().clone(), Box::new(u)));
         }
+    }
+    if let Some(p) = &cfg.piuma {
+        let u = crate::units::piuma::unit::PiumaUnit::new(0, p, Arc::clone(&work));
+        units.push((u.info().clone(), Box::new(u)));
     }
     if let Some(v) = &cfg.vector {
         for i in 0..v.count as usize {

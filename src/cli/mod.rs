@@ -4,6 +4,7 @@
 mod config_cmd;
 mod plot;
 mod run;
+pub mod scalesim;
 mod sweep;
 mod trace_cmd;
 
@@ -40,6 +41,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Draw the plots of a run directory or of a sweep.
     Plot(plot::PlotArgs),
+    /// Run SCALE-Sim inputs (.cfg + topology CSV) in the scalesim timing mode, or convert them.
+    Scalesim(scalesim::ScalesimArgs),
 }
 
 /// A failure, with the exit code it maps to: 2 for bad input (config, trace, arguments),
@@ -103,6 +106,7 @@ pub fn main() -> i32 {
         Command::Trace(t) => trace_cmd::run(&t),
         Command::Sweep(s) => sweep::run(&s, &args),
         Command::Plot(p) => plot::run(&p),
+        Command::Scalesim(a) => scalesim::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
     };
     match r {
         Ok(()) => 0,

@@ -51,12 +51,16 @@ pub struct Config {
     /// The memory every unit reads and writes through.
     #[serde(default)]
     pub memory: MemoryConfig,
+    /// Systolic-array NPU cores for GEMM/GEMV ops (absent: none).
+    pub npu: Option<crate::units::npu::NpuConfig>,
     /// Vector unit for element-wise and row-wise ops (absent: none).
     pub vector: Option<VectorConfig>,
     /// DMA engines for `transfer` ops (absent: none).
     pub dma: Option<DmaConfig>,
     /// Tensor-core chip (LUT arrays or a MAC baseline) for `gemm`/`gemv` ops (absent: none).
     pub lut: Option<crate::units::lut::LutConfig>,
+    /// PIUMA cores with atomic scratchpads for `spgemm` ops (absent: none).
+    pub piuma: Option<crate::units::piuma::PiumaConfig>,
     /// Energy per action, for `energy.csv` and the energy totals.
     #[serde(default)]
     pub energy: crate::stats::energy::EnergyConfig,
@@ -196,6 +200,9 @@ impl Config {
             }
             seen.push(*k);
         }
+        if let Some(n) = &self.npu {
+            n.validate("npu", &mut out);
+        }
         if let Some(v) = &self.vector {
             v.validate("vector", &mut out);
         }
@@ -204,6 +211,9 @@ impl Config {
         }
         if let Some(l) = &self.lut {
             l.validate("lut", &mut out);
+        }
+        if let Some(p) = &self.piuma {
+            p.validate("piuma", &mut out);
         }
         match &self.memory {
             MemoryConfig::Ideal(m) => m.validate("memory", &mut out),

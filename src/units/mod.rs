@@ -10,6 +10,8 @@
 
 pub mod dma;
 pub mod lut;
+pub mod npu;
+pub mod piuma;
 pub mod stream;
 pub mod vector;
 

@@ -6,6 +6,7 @@
 //! `docs/TRACE_FORMAT.md`.
 
 pub mod llm;
+pub mod sparse;
 pub mod trace;
 
 use serde::{Deserialize, Serialize};

@@ -5,4 +5,6 @@ mod cli;
 mod common;
 mod determinism;
 mod lut;
+mod npu;
+mod piuma;
 mod sweep;
