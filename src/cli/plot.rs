@@ -84,9 +84,20 @@ pub fn run(a: &PlotArgs) -> Result<(), Failure> {
                     csv.display()
                 ))
             })?;
-    let y =
-        a.y.clone()
-            .or_else(|| varying.iter().find(|c| **c != x).cloned());
+    // Default y: the first varying column that is not tied to x (zipped axes are).
+    let xi = t.col(&x).unwrap_or(0);
+    let y = a.y.clone().or_else(|| {
+        varying
+            .iter()
+            .find(|c| {
+                let ci = t.col(c).unwrap_or(0);
+                **c != x
+                    && ok
+                        .iter()
+                        .any(|r| ok.iter().any(|q| q[xi] == r[xi] && q[ci] != r[ci]))
+            })
+            .cloned()
+    });
     let metric = a
         .metric
         .clone()

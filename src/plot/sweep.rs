@@ -117,6 +117,8 @@ struct Resolved {
     cells: Vec<(usize, usize, f64)>,
     /// Columns held fixed, as `col=value`.
     fixed: Vec<String>,
+    /// Columns always equal to x (zipped with it), named in the x label.
+    same_as_x: Vec<String>,
     q: Quantity,
     title: String,
 }
@@ -138,21 +140,30 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
         if c == x || Some(c) == other {
             continue;
         }
-        let lv: Vec<String> = {
-            let mut v: Vec<String> = Vec::new();
-            for r in &rows {
-                if !v.contains(&r[c]) {
-                    v.push(r[c].clone());
-                }
-            }
-            v
-        };
-        if lv.len() > 1 {
-            let keep = lv[0].clone();
+        // A column that is a function of the plotted ones (e.g. zipped with x) needs no
+        // fixing; one that varies within a plotted cell is held at its first value.
+        let key = |r: &Vec<String>| (r[x].clone(), other.map(|o| r[o].clone()));
+        let varies = rows
+            .iter()
+            .any(|r| rows.iter().any(|q| key(q) == key(r) && q[c] != r[c]));
+        if varies {
+            let keep = rows[0][c].clone();
             rows.retain(|r| r[c] == keep);
             fixed.push(format!("{a}={keep}"));
         }
     }
+    let same_as_x: Vec<String> = t
+        .axis_columns()
+        .into_iter()
+        .filter(|a| {
+            let c = t.col(a).unwrap_or(x);
+            c != x
+                && Some(c) != other
+                && !rows.is_empty()
+                && rows.iter().all(|r| r[c] == r[x])
+                && rows.iter().any(|r| r[c] != rows[0][c])
+        })
+        .collect();
     let xs = levels(&rows, x);
     let others = other
         .map(|o| levels(&rows, o))
@@ -198,6 +209,7 @@ fn resolve(t: &Table, p: &SweepPlot) -> Result<Resolved, String> {
         others,
         cells,
         fixed,
+        same_as_x,
         q,
         title,
     })
@@ -232,6 +244,15 @@ pub fn write_sweep_plot(csv: &Path, out_dir: &Path, p: &SweepPlot) -> Result<Pat
         PlotKind::Heatmap => render!(&stem, draw_heatmap, &data)?,
     }
     Ok(stem)
+}
+
+/// The x axis label: the column with its unit, and the columns zipped equal to it.
+fn x_label(t: &Table, r: &Resolved) -> String {
+    let mut l = super::column_label(&t.header[r.x]);
+    for c in &r.same_as_x {
+        l.push_str(&format!(" = {c}"));
+    }
+    l
 }
 
 fn subtitle(r: &Resolved) -> String {
@@ -273,7 +294,7 @@ fn draw_line<DB: DrawingBackend>(
         .map_err(err)?;
     let xs = r.xs.clone();
     ch.configure_mesh()
-        .x_desc(super::column_label(&t.header[r.x]))
+        .x_desc(x_label(t, r))
         .y_desc(r.q.axis())
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
@@ -372,7 +393,7 @@ fn draw_heatmap<DB: DrawingBackend>(
     let fx = cat(xs);
     let fy = cat(ys);
     ch.configure_mesh()
-        .x_desc(super::column_label(&t.header[r.x]))
+        .x_desc(x_label(t, r))
         .y_desc(super::column_label(&yname))
         .axis_desc_style((super::FAMILY, text::AXIS))
         .label_style((super::FAMILY, text::LABEL))
@@ -527,6 +548,29 @@ mod tests {
         };
         let r = resolve(&t, &p).unwrap();
         assert_eq!(r.fixed, vec!["b.y=p"]);
+        assert_eq!(r.cells.len(), 3);
+    }
+
+    #[test]
+    fn columns_zipped_with_x_are_not_held() {
+        let mut t = table();
+        // Add a column that moves with a.x (a zip), and drop the b.y axis to one value.
+        t.header.insert(2, "a.z".into());
+        for r in &mut t.rows {
+            let z = r[1].clone();
+            r.insert(2, z);
+        }
+        t.rows.retain(|r| r[3] == "p");
+        let p = SweepPlot {
+            kind: PlotKind::Line,
+            x: "a.x".into(),
+            series: None,
+            y: None,
+            metric: "total_time_ns".into(),
+        };
+        let r = resolve(&t, &p).unwrap();
+        assert!(r.fixed.is_empty(), "{:?}", r.fixed);
+        assert_eq!(r.same_as_x, vec!["a.z"]);
         assert_eq!(r.cells.len(), 3);
     }
 
