@@ -346,6 +346,11 @@ pub fn human_summary(r: &RunResult) -> String {
             "  compute {} / mem stall {} cycles\n",
             u.compute_cycles, u.mem_stall_cycles
         ));
+        if let Some((_, set)) = r.stats.iter().find(|(n, _)| *n == u.name) {
+            for h in &set.headlines {
+                out.push_str(&format!("    {h}\n"));
+            }
+        }
     }
     out.push_str(&format!(
         "  memory ({}): {:.3} MB read, {:.3} MB written, {:.1} of {:.1} GB/s ({:.1}%)\n",

@@ -57,6 +57,10 @@ pub struct StatSet {
     /// Spans (tiles, folds) for the timeline; not part of `stats.json`.
     #[serde(skip)]
     pub spans: Vec<series::Spans>,
+    /// One-line findings the component wants on the run's stdout summary (e.g. "SMASH
+    /// is 2.7x faster than inner product"); not part of `stats.json` (the numbers are).
+    #[serde(skip)]
+    pub headlines: Vec<String>,
 }
 
 impl StatSet {
@@ -98,6 +102,11 @@ impl StatSet {
     /// Add a list of spans.
     pub fn add_spans(&mut self, s: series::Spans) {
         self.spans.push(s);
+    }
+
+    /// Add a line for the stdout summary of the run.
+    pub fn headline(&mut self, line: impl Into<String>) {
+        self.headlines.push(line.into());
     }
 
     /// Look a statistic up by name.
