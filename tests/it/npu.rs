@@ -284,9 +284,10 @@ fn min_traffic_schedule_reads_gpt2_qkv_at_its_hand_derived_traffic() {
     let trace = "xpusim-trace 1\ngemm id=qkv m=1024 n=2304 k=768 dtype=fp16\n";
     let mut cycles = Vec::new();
     for (schedule, want_read) in [("fold_order", 18 * a + b), ("min_traffic", a + 4 * b)] {
+        assert!(cfg.contains("schedule = \"min_traffic\"\n"));
         let cfg = cfg.replace(
-            "timing = \"physical\"",
-            &format!("timing = \"physical\"\nschedule = \"{schedule}\""),
+            "schedule = \"min_traffic\"\n",
+            &format!("schedule = \"{schedule}\"\n"),
         );
         let res = run(&cfg, trace);
         let r = &res.records[0].report;

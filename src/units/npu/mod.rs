@@ -8,9 +8,11 @@
 //! [`crate::arch::OpReport`] whose `compute_cycles` are the cycles its arrays computed and
 //! whose `mem_stall_cycles` are the rest of the op's duration.
 //!
-//! - `physical` ([`physical`]): the op is cut into steps (one fold, or one fold per array, per
-//!   chunk of the streamed dimension); the DMA loads each step's tiles through `mem` while the
-//!   previous step computes, and writes its outputs after it. Each step is one event.
+//! - `physical` ([`physical`], [`schedule`]): the op runs the schedule (loop order and block
+//!   sizes over its folds) with the fewest DRAM bytes (`npu.schedule = "min_traffic"`, or
+//!   SCALE-Sim's fold order with `"fold_order"`), cut into steps (one fold, or one fold per
+//!   array, per chunk of streamed vectors); the DMA loads each step's slices through `mem` as
+//!   soon as their SRAM half is free, and writes outputs when complete. Each step is one event.
 //! - `scalesim` ([`scalesim`]): the op's duration is SCALE-Sim's `Total Cycles (incl.
 //!   prefetch)` + 1 for each batch instance: SCALE-Sim's own fixed-bandwidth DRAM pipe
 //!   (`scalesim_*_bw_words`) decides every stall, and memory answers do not change it. The DRAM
@@ -18,8 +20,8 @@
 //!   one write for OFMAP, at the op's start, not waited for), so memory statistics and other
 //!   units see the traffic. Requires `arrays_per_core = 1`.
 //!
-//! Files: [`config`] (the `[npu]` section), [`mapping`] (folds per dataflow), [`physical`]
-//! (tile plan and DMA pipeline), [`array`] (PE-by-PE reference of the fold timing),
+//! Files: [`config`] (the `[npu]` section), [`mapping`] (folds per dataflow), [`schedule`]
+//! (schedule search and its plans), [`physical`] (fold-order plan and DMA pipeline), [`array`] (PE-by-PE reference of the fold timing),
 //! [`scalesim`] (SCALE-Sim-exact timing), [`compat`] (SCALE-Sim file formats).
 
 pub mod array;

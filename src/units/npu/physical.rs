@@ -20,8 +20,9 @@
 //!   against a PE-by-PE simulation.
 //!
 //! # Data movement (what the DMA does)
-//! Operands are assumed stored in the order the array consumes them (pre-tiled weights, row
-//! blocks of activations), so each tile is one contiguous memory request.
+//! A plan is a list of [`Step`]s (each one event). The default `min_traffic` plans come from
+//! [`super::schedule`] (the loop order and block sizes with the fewest DRAM bytes); [`plan`]
+//! here builds the `fold_order` plan, SCALE-Sim's fold order:
 //! - A *step* is one fold, or `arrays_per_core` consecutive folds that the core's arrays
 //!   compute in parallel, cut along the streamed dimension into chunks whose operand slices
 //!   fit in half of their SRAMs (the other half holds the next step: double buffering).
@@ -31,10 +32,16 @@
 //!   the K folds of a column block in the OFMAP SRAM (`acc_bytes` each) when they fit in half
 //!   of it and write the outputs once; otherwise every K fold spills its partial sums and the
 //!   next reads them back.
-//! - The pipeline ([`Pipeline`]) issues a step's loads as soon as one of the two input
-//!   buffers is free, computes a step when its data has arrived, the previous step is done
-//!   and one of the two output buffers is free, and writes the step's outputs when it ends.
-//!   Stalls are therefore late data (memory latency or bandwidth) or a full output buffer.
+//!
+//! Operands are assumed stored in the order the plan consumes them (pre-tiled weights, row
+//! blocks of activations), so each slice is one contiguous memory request. The pipeline
+//! ([`Pipeline`]) issues loads in step order, each once the SRAM half it fills is free (a load
+//! of a step's *run*, the tile that stays in one half of its SRAM over consecutive steps, waits
+//! for the run two before it in the same SRAM to finish; in a `fold_order` plan every step is
+//! its own run, i.e. one step of prefetch), computes a step when its data has arrived, the
+//! previous step is done and one of the two output buffers is free, and writes the step's
+//! outputs when it ends. Stalls are therefore late data (memory latency or bandwidth) or a
+//! full output buffer.
 
 use super::mapping::{Dataflow, Mapping};
 use crate::arch::Msg;
