@@ -24,7 +24,7 @@
 use super::Bases;
 use super::config::PiumaConfig;
 use super::core::{Kernel, Op, Topology};
-use super::layout::{Buffers, Compressed, align};
+use super::layout::{Buffers, Compressed, OutStreams, align};
 use super::smash::{KernelError, split_rows};
 use super::spad::SpadOp;
 use crate::stats::StatSet;
@@ -55,7 +55,6 @@ struct It {
     q_end: usize,
     b_in_spad: bool,
     acc: f64,
-    cursor: u64,
 }
 
 const N_ROW: u8 = 0;
@@ -119,8 +118,7 @@ pub struct InnerKernel {
     fetch_dma: bool,
     spill_base: u64,
     spill_stride: u64,
-    out_base: u64,
-    out_stride: u64,
+    outs: OutStreams,
     out: Vec<(u32, u32, f64)>,
     /// Counters.
     pub stats: InnerStats,
@@ -173,10 +171,9 @@ impl InnerKernel {
         let lb = Compressed::new(bases.b, &b);
         let lbt = Compressed::new(lb.end, &bt);
         let nthreads = topo.threads.len() as u64;
-        let bound: u64 = a.gustavson_products(&b);
-        let out_stride = (16 * bound.div_ceil(nthreads).max(1)).next_multiple_of(4096);
-        let spill_base = align(bases.c + out_stride * nthreads);
+        let (outs, mut ws) = bases.outputs(topo.threads.len());
         let spill_stride = align(4 * b.ncols as u64);
+        let spill_base = ws.take(spill_stride * nthreads);
         Ok(InnerKernel {
             a,
             b,
@@ -195,8 +192,7 @@ impl InnerKernel {
             fetch_dma: cfg.fetch == "dma",
             spill_base,
             spill_stride,
-            out_base: bases.c,
-            out_stride,
+            outs,
             out: Vec::new(),
             stats: InnerStats::default(),
         })
@@ -577,9 +573,8 @@ impl Kernel for InnerKernel {
                     let it = &mut self.th[t];
                     self.out.push((it.row, it.j, it.acc));
                     self.stats.dots += 1;
-                    let addr = self.out_base + t as u64 * self.out_stride + 16 * it.cursor;
-                    it.cursor += 1;
                     it.li += 1;
+                    let addr = self.outs.next_addr(t);
                     it.st = N_L;
                     return Op::DramWrite { addr, bytes: 16 };
                 }

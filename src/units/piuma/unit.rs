@@ -1,8 +1,10 @@
 //! The PIUMA unit: an engine component (ports `ctl` and `mem`) that runs `spgemm` ops on
 //! the machine of [`super::core`].
 //!
-//! On `Issue`, the unit loads (or generates) A and B from the op's specs (cached across
-//! ops by spec string), builds the op's kernel and starts a [`Machine`] whose cycle 0 is
+//! On `Issue`, the unit takes A and B from the workload (read or generated, and checked,
+//! when the trace was read), lays them out in the op's operand regions (A and B in CSR then
+//! CSC, C's entries in the C region; scratch in the unit's workspace above every region,
+//! see [`super::Bases`]), builds the op's kernel and starts a [`Machine`] whose cycle 0 is
 //! the unit's current cycle. It then wakes once per cycle in which the machine has work
 //! (idle cycles are skipped), hands the machine's DRAM batches to `mem` as `MemReq`s, and
 //! feeds each `MemResp` back. When every thread has finished and every write has completed
@@ -10,9 +12,10 @@
 //! moved at the access granularity, `compute_cycles` = issue-busy cycles of an average
 //! pipeline, `mem_stall_cycles` = the rest of the op's cycles.
 //!
-//! A spec that cannot be read, or an input the configured machine cannot hold, stops the
-//! op: the unit then reports the problem through `waiting_for`, so the run ends with an
-//! error naming the unit, the op and the reason.
+//! Specs, files, shapes and kernel names are checked when the trace is read. What remains
+//! for run time is an input the configured machine cannot hold (e.g. a row whose hash table
+//! exceeds the scratchpad): it stops the op, and the unit reports the problem through
+//! `waiting_for`, so the run ends with an error naming the unit, the op and the reason.
 
 use super::config::{KernelKind, PiumaConfig};
 use super::core::Machine;
@@ -131,6 +134,10 @@ impl PiumaUnit {
     }
 
     fn matrix(&mut self, spec: &str) -> Result<Arc<SparseMatrix>, String> {
+        // Normally loaded (and checked) when the trace was read.
+        if let Some(m) = self.work.sparse.get(spec) {
+            return Ok(m.clone());
+        }
         if let Some(m) = self.cache.get(spec) {
             return Ok(m.clone());
         }
@@ -164,11 +171,12 @@ impl PiumaUnit {
             .matrix(&b_spec)
             .map_err(|e| format!("op `{id}`: {e}"))?;
         super::check_shapes(&am, &bm).map_err(|e| format!("op `{id}`: {e}"))?;
-        let packed = Bases::packed(&am, &bm);
         let bases = Bases {
-            a: addrs.a + packed.a,
-            b: addrs.a + packed.b,
-            c: addrs.a + packed.c,
+            a: addrs.a,
+            b: addrs.b,
+            c: addrs.c,
+            c_bytes: crate::workload::sparse::spgemm_operand_bytes(&am, &bm).c,
+            work: self.work.addr_end,
         };
         let products = am.gustavson_products(&bm);
         let k = build_kernel(&self.cfg, kind, am.clone(), bm.clone(), bases)
