@@ -81,6 +81,11 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
     for (name, a, b) in inputs {
         let products = a.gustavson_products(&b);
         for k in KernelKind::ALL {
+            // The textbook all-pairs inner product visits rows x cols pairs: small inputs
+            // only (it has its own test below).
+            if k == KernelKind::InnerAllPairs && a.nrows * b.ncols > 300_000 {
+                continue;
+            }
             let r = run_standalone(&cfg, k, a.clone(), b.clone(), StandaloneMem::default())
                 .unwrap_or_else(|e| panic!("{name} {k:?}: {e}"));
             let v = verify(&a, &b, &r.output);
@@ -94,14 +99,14 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
             assert!(v.max_rel_err < tol, "{name} {k:?}: {v:?}");
             // The partial products the kernel executed are exactly Gustavson's.
             let done = match k {
-                KernelKind::Inner => stat(&r.stats, "inner_matches"),
+                KernelKind::Inner | KernelKind::InnerAllPairs => stat(&r.stats, "inner_matches"),
                 _ => stat(&r.stats, "hash_inserts"),
             };
             assert_eq!(done as u64, products, "{name} {k:?}");
             if k == KernelKind::Outer {
                 assert_eq!(stat(&r.stats, "partials_written") as u64, products);
             }
-            if k != KernelKind::Inner {
+            if !matches!(k, KernelKind::Inner | KernelKind::InnerAllPairs) {
                 assert_eq!(
                     stat(&r.stats, "hash_new_keys") as u64,
                     v.nnz_ref,
@@ -110,6 +115,52 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
             }
         }
     }
+}
+
+#[test]
+fn the_all_pairs_inner_product_visits_every_pair_and_fetches_every_non_empty_column() {
+    // uniform 40 x 30 (3 per row, so every row is non-empty) times a banded 30 x 30 with
+    // some empty columns removed by a density < 1: pairs = 40 * 30 (one column-pointer
+    // load each), column fetches = 40 * (non-empty columns of B), dot products written =
+    // nnz(C); the symbolic variant fetches a column once per output entry.
+    let a = Arc::new(load_spec("uniform:n=40,cols=30,nnz_per_row=3,seed=4", None).unwrap());
+    let b = Arc::new(load_spec("banded:n=30,bandwidth=1,density=0.3,seed=2", None).unwrap());
+    let bt = b.transpose();
+    let nonempty_cols = (0..bt.nrows).filter(|&j| bt.row_len(j) > 0).count() as u64;
+    assert!(nonempty_cols < 30, "the test needs empty columns");
+    let cfg = small_cfg();
+    let all = run_standalone(
+        &cfg,
+        KernelKind::InnerAllPairs,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
+    let v = verify(&a, &b, &all.output);
+    assert!(v.ok() && v.max_rel_err < 1e-12, "{v:?}");
+    assert_eq!(stat(&all.stats, "inner_pairs") as u64, 40 * 30);
+    assert_eq!(
+        stat(&all.stats, "inner_column_fetches") as u64,
+        40 * nonempty_cols
+    );
+    assert_eq!(stat(&all.stats, "inner_dots") as u64, v.nnz_ref);
+    let sym = run_standalone(
+        &cfg,
+        KernelKind::Inner,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
+    assert_eq!(stat(&sym.stats, "inner_column_fetches") as u64, v.nnz_ref);
+    assert_eq!(stat(&sym.stats, "inner_pairs") as u64, v.nnz_ref);
+    // Same multiplications either way.
+    assert_eq!(
+        stat(&all.stats, "inner_matches"),
+        stat(&sym.stats, "inner_matches")
+    );
+    assert!(all.cycles > sym.cycles);
 }
 
 #[test]
@@ -508,4 +559,67 @@ fn empty_products_finish_with_an_empty_result() {
         assert!(r.output.is_empty(), "{k:?}");
         assert!(verify(&z, &z, &r.output).ok());
     }
+}
+
+/// Energy: one thread runs a hand-written program; its action counts and energy are
+/// counted here by hand and priced with the documented defaults of `[energy]`.
+#[test]
+fn energy_actions_match_a_hand_count() {
+    use xpusim::stats::energy::EnergyConfig;
+    let cfg = one_mtp(1);
+    let sp = |op| Op::Spad {
+        core: 0,
+        word: 7,
+        op,
+    };
+    let prog = vec![
+        Op::Alu(3),                            // 3 ALU instructions
+        sp(SpadOp::Load),                      // 1 read
+        sp(SpadOp::Store(5)),                  // 1 write
+        sp(SpadOp::Cas { expect: 5, new: 6 }), // 1 atomic
+        sp(SpadOp::FAdd(1.0)),                 // 1 atomic
+        Op::Dma {
+            addr: 4096,
+            bytes: 60,
+            write: false,
+            wait: true,
+        }, // 8 words written into the scratchpad (60 B rounded up to words)
+        Op::Dma {
+            addr: 8192,
+            bytes: 16,
+            write: true,
+            wait: true,
+        }, // 2 words read out of the scratchpad
+        Op::DramRead { addr: 0, bytes: 8 },
+    ];
+    // Twice, then Done.
+    let (end, m) = run_loop(&cfg, prog, 2, StandaloneMem::default());
+    let mut s = StatSet::default();
+    m.export(end, &mut s);
+    // ALU: 2 x 3. Memory/control: 2 x 7 (load, store, CAS, FAdd, 2 DMA, DRAM read) + Done.
+    assert_eq!(stat(&s, "piuma_alu_instr"), 6.0);
+    assert_eq!(stat(&s, "piuma_mem_instr"), 15.0);
+    assert_eq!(stat(&s, "instructions"), 21.0);
+    assert_eq!(stat(&s, "spad_read_word"), 2.0 * (1.0 + 2.0));
+    assert_eq!(stat(&s, "spad_write_word"), 2.0 * (1.0 + 8.0));
+    assert_eq!(stat(&s, "spad_atomic"), 4.0);
+    // Defaults: 70 pJ per instruction, 52.5 pJ per word, 105 pJ per atomic:
+    // 21 * 70 + 6 * 52.5 + 18 * 52.5 + 4 * 105 = 1470 + 315 + 945 + 420 = 3150 pJ.
+    let terms = EnergyConfig::default().terms(&[("piuma0".into(), s)]);
+    let piuma: f64 = terms
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.action.as_str(),
+                "piuma_alu_instr"
+                    | "piuma_mem_instr"
+                    | "spad_read_word"
+                    | "spad_write_word"
+                    | "spad_atomic"
+            )
+        })
+        .map(|t| t.energy_pj)
+        .sum();
+    assert!((piuma - 3150.0).abs() < 1e-9, "{piuma}");
+    assert!(terms.iter().all(|t| t.pj_each.is_some()), "{terms:?}");
 }

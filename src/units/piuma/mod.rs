@@ -168,7 +168,14 @@ pub fn build_kernel(
             )?;
             Ok(Box::new(SmashKernel { engine }))
         }
-        KernelKind::Inner => Ok(Box::new(inner::InnerKernel::new(cfg, &topo, a, b, bases)?)),
+        KernelKind::Inner | KernelKind::InnerAllPairs => Ok(Box::new(inner::InnerKernel::new(
+            cfg,
+            &topo,
+            a,
+            b,
+            bases,
+            kind == KernelKind::InnerAllPairs,
+        )?)),
         KernelKind::Outer => Ok(Box::new(outer::OuterKernel::new(cfg, &topo, a, b, bases)?)),
     }
 }

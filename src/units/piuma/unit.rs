@@ -77,6 +77,8 @@ pub struct PiumaUnit {
     /// Finished ops, in completion order.
     pub records: Vec<Record>,
     busy_cycles: u64,
+    /// Energy action counts summed over ops (see `core::ENERGY_ACTIONS`).
+    energy: [u64; 5],
 }
 
 /// A short label of a matrix spec for statistic names.
@@ -125,6 +127,7 @@ impl PiumaUnit {
             failed: None,
             records: Vec::new(),
             busy_cycles: 0,
+            energy: [0; 5],
         }
     }
 
@@ -240,6 +243,9 @@ impl PiumaUnit {
         let m = &run.machine;
         let cycles = m.end_cycle();
         self.busy_cycles += cycles;
+        for (t, n) in self.energy.iter_mut().zip(m.energy_counts()) {
+            *t += n;
+        }
         let mut stats = StatSet::default();
         stats.int("cycles", cycles, "cycles", "Cycles of the op.");
         stats.int(
@@ -417,12 +423,22 @@ impl Component<Msg> for PiumaUnit {
             "ops",
             "Ops whose product disagreed with sprs's (nnz, structure or duplicates).",
         );
+        // Energy actions of all ops; the per-op copies below are plain counts.
+        let actions = crate::stats::energy::ACTIONS;
+        for (name, n) in super::core::ENERGY_ACTIONS.iter().zip(self.energy) {
+            s.int(
+                name,
+                n,
+                actions,
+                "Energy action count summed over ops (see docs/PIUMA.md, Energy).",
+            );
+        }
         for r in &self.records {
             for st in &r.stats.stats {
                 s.stats.push(crate::stats::Stat {
                     name: format!("op.{}.{}", r.id, st.name),
                     value: st.value.clone(),
-                    unit: st.unit,
+                    unit: if st.unit == actions { "ops" } else { st.unit },
                     desc: st.desc,
                 });
             }
