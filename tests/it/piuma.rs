@@ -623,3 +623,100 @@ fn energy_actions_match_a_hand_count() {
     assert!((piuma - 3150.0).abs() < 1e-9, "{piuma}");
     assert!(terms.iter().all(|t| t.pj_each.is_some()), "{terms:?}");
 }
+
+/// Operand regions of spgemm ops are sized from the matrices: every op's A, B and C
+/// regions are disjoint from every other region, 4 KiB aligned, and hold what the unit
+/// lays out there (A and B in CSR and CSC; C's entries at 16 bytes, at least nnz(C)).
+#[test]
+fn spgemm_operand_regions_are_sized_from_the_matrices_and_disjoint() {
+    use xpusim::units::piuma::layout::Compressed;
+    use xpusim::workload::sparse::output_bound;
+    let w = xpusim::workload::trace::parse_lines(
+        "t.xtr",
+        "xpusim-trace 1\n\
+         spgemm id=s1 a=mtx:traces/spgemm/west0067.mtx b=mtx:traces/spgemm/west0067.mtx\n\
+         transfer id=t bytes=100\n\
+         spgemm id=s2 a=uniform:n=300,cols=200,nnz_per_row=5,seed=2 b=banded:n=200,bandwidth=3 kernel=outer\n\
+         spgemm id=s3 a=mtx:traces/spgemm/west0067.mtx b=mtx:traces/spgemm/west0067.mtx kernel=inner\n",
+    )
+    .unwrap();
+    // Two distinct matrices for s1 and s3 (loaded once), two for s2.
+    assert_eq!(w.sparse.len(), 3);
+    let mut regions = Vec::new();
+    for (i, op) in w.ops.iter().enumerate() {
+        let b = w.region_bytes(i);
+        for (base, len) in [(op.addrs.a, b.a), (op.addrs.b, b.b), (op.addrs.c, b.c)] {
+            assert_eq!(base % 4096, 0);
+            regions.push((base, base + len, op.id.clone()));
+        }
+        if let xpusim::workload::OpKind::SpGemm { a, b: bs, .. } = &op.kind {
+            let (ma, mb) = (w.sparse.get(a).unwrap(), w.sparse.get(bs).unwrap());
+            // A then A^T inside region A; B then B^T inside region B.
+            let la = Compressed::new(op.addrs.a, ma);
+            let lat = Compressed::new(la.end, &ma.transpose());
+            assert_eq!(lat.end, op.addrs.a + b.a);
+            let lb = Compressed::new(op.addrs.b, mb);
+            let lbt = Compressed::new(lb.end, &mb.transpose());
+            assert_eq!(lbt.end, op.addrs.b + b.b);
+            let nnz_c = verify(ma, mb, &[]).nnz_ref;
+            assert!(b.c >= 16 * nnz_c && b.c == 16 * output_bound(ma, mb));
+            assert!(b.a > 0 && b.b > 0);
+        }
+    }
+    regions.sort();
+    for p in regions.windows(2) {
+        assert!(p[0].1 <= p[1].0, "{p:?}");
+    }
+    let end = regions.iter().map(|r| r.1).max().unwrap();
+    assert!(w.addr_end >= end && w.addr_end % 4096 == 0);
+}
+
+/// `xpusim run configs/piuma-ddr5.toml traces/spgemm/smoke.toml`: all kernels run on the
+/// JEDEC DRAM model with one request per access, verify, and the memory receives exactly
+/// the requests the unit counts (one per 8-byte access or DMA descriptor).
+#[test]
+fn kernels_run_on_the_dram_model_with_one_request_per_access() {
+    use super::common::{read, stderr, tmpdir, xpusim};
+    let t = tmpdir();
+    let out = t.path().join("run");
+    let o = xpusim(&[
+        "run",
+        "configs/piuma-ddr5.toml",
+        "traces/spgemm/smoke.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+    let comps = s["components"].as_array().unwrap();
+    let get = |comp: &str, n: &str| -> serde_json::Value {
+        let c = comps.iter().find(|c| c["name"] == comp).unwrap();
+        c["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .unwrap_or_else(|| panic!("no {comp}.{n}"))["value"]
+            .clone()
+    };
+    assert_eq!(get("piuma0", "verify_failures"), 0);
+    let (mut reqs, mut accesses) = (0, 0);
+    for k in ["smash", "smash-v2", "smash-v3", "inner", "outer"] {
+        let op = |n: &str| {
+            get("piuma0", &format!("op.west0067.{k}.{n}"))
+                .as_u64()
+                .unwrap()
+        };
+        assert_eq!(get("piuma0", &format!("op.west0067.{k}.verify")), "pass");
+        reqs += op("dram_requests");
+        accesses += op("dram_read_accesses") + op("dram_write_accesses");
+    }
+    assert_eq!(reqs, accesses, "access batching: one request per access");
+    assert_eq!(get("memory", "requests").as_u64().unwrap(), reqs);
+    let rows = ["row_hits", "row_misses", "row_conflicts"]
+        .iter()
+        .map(|n| get("memory", n).as_u64().unwrap())
+        .sum::<u64>();
+    assert!(rows > 0);
+}
