@@ -3,8 +3,10 @@
 
 mod config_cmd;
 pub mod dram;
+mod plot;
 mod run;
 pub mod scalesim;
+mod sweep;
 mod trace_cmd;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +38,10 @@ pub enum Command {
     /// Inspect and generate traces.
     #[command(subcommand)]
     Trace(trace_cmd::TraceCmd),
+    /// Design sweeps: plan, run (parallel, resumable, sharded), merge, Slurm scripts.
+    Sweep(sweep::SweepArgs),
+    /// Draw the plots of a run directory or of a sweep.
+    Plot(plot::PlotArgs),
     /// Run SCALE-Sim inputs (.cfg + topology CSV) in the scalesim timing mode, or convert them.
     Scalesim(scalesim::ScalesimArgs),
     /// Replay a Ramulator LoadStoreTrace (`LD 0xADDR` / `ST 0xADDR`) on a DRAM config.
@@ -101,6 +107,8 @@ pub fn main() -> i32 {
         Command::Run(a) => run::run(&a, &args),
         Command::Config(c) => config_cmd::run(&c),
         Command::Trace(t) => trace_cmd::run(&t),
+        Command::Sweep(s) => sweep::run(&s, &args),
+        Command::Plot(p) => plot::run(&p),
         Command::Scalesim(a) => scalesim::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
         Command::Dram(a) => dram::run(&a).map_err(|e| Failure::input(format!("{e:#}"))),
     };

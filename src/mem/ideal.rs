@@ -12,6 +12,7 @@ use crate::config::Issue;
 use crate::engine::{Component, Ctx, PortId, Tick};
 use crate::mem::{MemReq, MemResp};
 use crate::stats::StatSet;
+use crate::stats::series::Series;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -81,6 +82,10 @@ pub struct IdealMemory {
     writes: u64,
     busy: Tick,
     peak_gbps: f64,
+    /// Bytes through the pipe over time (GB/s), for the timeline.
+    bw_series: Series,
+    /// Requests accepted and not yet answered, over time, for the timeline.
+    queue_series: Series,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,6 +112,8 @@ impl IdealMemory {
             writes: 0,
             busy: Tick::ZERO,
             peak_gbps: cfg.bw_gbps,
+            bw_series: Series::rate("bandwidth", "GB/s", 1.0),
+            queue_series: Series::level("outstanding requests", "requests"),
         }
     }
 
@@ -145,6 +152,7 @@ impl Component<Msg> for IdealMemory {
         let start = cx.now().max(self.pipe_free);
         let xfer = Tick((bytes as f64 * self.fs_per_byte).round() as u64);
         self.pipe_free = start.saturating_add(xfer);
+        self.bw_series.add(start, self.pipe_free, bytes as f64);
         self.busy = self.busy.saturating_add(xfer);
         let ready = self.pipe_free.saturating_add(self.latency);
         if write {
@@ -161,6 +169,7 @@ impl Component<Msg> for IdealMemory {
             RespKey { id, bytes, write },
         )));
         self.seq += 1;
+        self.queue_series.set(cx.now(), self.pending.len() as f64);
         if let Some(Reverse((t, ..))) = self.pending.peek() {
             cx.wake_at_tick(*t);
         }
@@ -182,6 +191,7 @@ impl Component<Msg> for IdealMemory {
                 }),
             );
         }
+        self.queue_series.set(cx.now(), self.pending.len() as f64);
     }
 
     fn waiting_for(&self) -> Option<String> {
@@ -217,5 +227,7 @@ impl Component<Msg> for IdealMemory {
             crate::stats::energy::ACTIONS,
             "Bytes written (energy action).",
         );
+        s.add_series(self.bw_series.clone());
+        s.add_series(self.queue_series.clone());
     }
 }

@@ -262,6 +262,20 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Optional parts of a run directory.
+#[derive(Clone, Debug)]
+pub struct RunDirOptions {
+    /// Write `plots/` (the run's plots; rendering them costs more than simulating a
+    /// small run, so sweeps leave them out unless asked).
+    pub plots: bool,
+}
+
+impl Default for RunDirOptions {
+    fn default() -> Self {
+        RunDirOptions { plots: true }
+    }
+}
+
 /// Write the whole run directory.
 pub fn write_run_dir(
     dest: &Path,
@@ -269,12 +283,30 @@ pub fn write_run_dir(
     args: &[String],
     trace_hash: String,
 ) -> io::Result<PathBuf> {
+    write_run_dir_opts(dest, r, args, trace_hash, &RunDirOptions::default())
+}
+
+/// Write the whole run directory, with the optional parts `opts` asks for.
+pub fn write_run_dir_opts(
+    dest: &Path,
+    r: &RunResult,
+    args: &[String],
+    trace_hash: String,
+    opts: &RunDirOptions,
+) -> io::Result<PathBuf> {
     let d = RunDir::create(dest)?;
     d.write("config.resolved.toml", r.loaded.resolved_toml().as_bytes())?;
     d.write("summary.json", summary_json(r).as_bytes())?;
     d.write("ops.csv", ops_csv(r).as_bytes())?;
     d.write("stats.json", stats_json(r).as_bytes())?;
     d.write("energy.csv", energy_csv(r).as_bytes())?;
+    d.write(
+        "timeline.json",
+        super::timeline::timeline_json(r).as_bytes(),
+    )?;
+    if opts.plots {
+        crate::plot::write_run_plots(&d.path(""))?;
+    }
     let mut m = serde_json::to_string_pretty(&manifest(r, args, trace_hash)).unwrap_or_default();
     m.push('\n');
     // The manifest goes last: its presence marks a complete directory.
@@ -314,6 +346,11 @@ pub fn human_summary(r: &RunResult) -> String {
             "  compute {} / mem stall {} cycles\n",
             u.compute_cycles, u.mem_stall_cycles
         ));
+        if let Some((_, set)) = r.stats.iter().find(|(n, _)| *n == u.name) {
+            for h in &set.headlines {
+                out.push_str(&format!("    {h}\n"));
+            }
+        }
     }
     out.push_str(&format!(
         "  memory ({}): {:.3} MB read, {:.3} MB written, {:.1} of {:.1} GB/s ({:.1}%)\n",

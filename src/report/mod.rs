@@ -2,6 +2,7 @@
 //! stdout. Every file is documented column by column in `docs/OUTPUTS.md`.
 
 pub mod files;
+pub mod timeline;
 
 use crate::arch::{self, BuildError};
 use crate::config::Loaded;

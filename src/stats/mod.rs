@@ -5,6 +5,7 @@
 //! [`StatSet`], which keeps insertion order so that reports are deterministic.
 
 pub mod energy;
+pub mod series;
 
 use serde::Serialize;
 
@@ -50,6 +51,16 @@ impl StatValue {
 pub struct StatSet {
     /// Statistics in insertion order.
     pub stats: Vec<Stat>,
+    /// Time series (for timelines and plots; not part of `stats.json`).
+    #[serde(skip)]
+    pub series: Vec<series::Series>,
+    /// Spans (tiles, folds) for the timeline; not part of `stats.json`.
+    #[serde(skip)]
+    pub spans: Vec<series::Spans>,
+    /// One-line findings the component wants on the run's stdout summary (e.g. "SMASH
+    /// is 2.7x faster than inner product"); not part of `stats.json` (the numbers are).
+    #[serde(skip)]
+    pub headlines: Vec<String>,
 }
 
 impl StatSet {
@@ -81,6 +92,21 @@ impl StatSet {
             unit: "",
             desc,
         });
+    }
+
+    /// Add a time series.
+    pub fn add_series(&mut self, s: series::Series) {
+        self.series.push(s);
+    }
+
+    /// Add a list of spans.
+    pub fn add_spans(&mut self, s: series::Spans) {
+        self.spans.push(s);
+    }
+
+    /// Add a line for the stdout summary of the run.
+    pub fn headline(&mut self, line: impl Into<String>) {
+        self.headlines.push(line.into());
     }
 
     /// Look a statistic up by name.

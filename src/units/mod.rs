@@ -27,6 +27,35 @@ pub fn unit_ports() -> Vec<String> {
     vec!["ctl".into(), "mem".into()]
 }
 
+/// Send the report of a finished op to the scheduler; returns the op's cycles in this
+/// unit's clock. Everything not computing counts as waiting for memory.
+pub fn report_done(
+    cx: &mut crate::engine::Ctx<'_, crate::arch::Msg>,
+    op: u32,
+    start: crate::engine::Tick,
+    macs: u64,
+    bytes_read: u64,
+    bytes_written: u64,
+    compute_cycles: u64,
+) -> u64 {
+    let clock = cx.clock();
+    let cycles = clock.cycle_at_or_before(cx.now()).0 - clock.cycle_at_or_before(start).0;
+    cx.send(
+        CTL,
+        crate::arch::Msg::Done(Box::new(crate::arch::OpReport {
+            op,
+            start,
+            end: cx.now(),
+            macs,
+            bytes_read,
+            bytes_written,
+            compute_cycles,
+            mem_stall_cycles: cycles.saturating_sub(compute_cycles),
+        })),
+    );
+    cycles
+}
+
 /// The kinds of unit.
 pub type UnitKind = UnitKindName;
 

@@ -206,3 +206,146 @@ impl Streamer {
         }
     }
 }
+
+/// What a unit kind built on the streamer provides: how an op becomes tiles, and the
+/// kind's own counters. [`StreamUnit`] does the rest (the component, the scheduler and
+/// memory protocol, busy time, the op report).
+pub trait StreamKernel: 'static {
+    /// Tiles of `op` (an op of a kind the unit supports).
+    fn tiles(&self, op: &crate::workload::Op) -> Vec<Tile>;
+    /// Buffer slots per direction.
+    fn depth(&self) -> usize;
+    /// Useful MACs of `op`.
+    fn macs(&self, _op: &crate::workload::Op) -> u64 {
+        0
+    }
+    /// Count a finished op in the kind's own statistics.
+    fn finished(&mut self, op: &crate::workload::Op, s: &Streamer);
+    /// The kind's own statistics.
+    fn stats(&self, s: &mut crate::stats::StatSet);
+}
+
+/// A unit that runs every op through a [`Streamer`]: the vector unit and the DMA engines.
+pub struct StreamUnit<K> {
+    info: super::UnitInfo,
+    kernel: K,
+    work: std::sync::Arc<crate::workload::Workload>,
+    op: Option<u32>,
+    stream: Streamer,
+    ops_done: u64,
+    busy_cycles: u64,
+    compute_cycles: u64,
+}
+
+impl<K: StreamKernel> StreamUnit<K> {
+    /// A unit described by `info` running `kernel` on ops of `work`.
+    pub fn with_kernel(
+        info: super::UnitInfo,
+        kernel: K,
+        work: std::sync::Arc<crate::workload::Workload>,
+    ) -> Self {
+        StreamUnit {
+            info,
+            kernel,
+            work,
+            op: None,
+            stream: Streamer::default(),
+            ops_done: 0,
+            busy_cycles: 0,
+            compute_cycles: 0,
+        }
+    }
+
+    /// Static information for the scheduler and reports.
+    pub fn info(&self) -> &super::UnitInfo {
+        &self.info
+    }
+
+    /// The kind-specific part.
+    pub fn kernel(&self) -> &K {
+        &self.kernel
+    }
+
+    fn finish(&mut self, cx: &mut Ctx<'_, Msg>) {
+        let Some(op) = self.op.take() else { return };
+        let o = &self.work.ops[op as usize];
+        let start = self.stream.started();
+        let compute = self.stream.compute_cycles();
+        let macs = self.kernel.macs(o);
+        self.kernel.finished(o, &self.stream);
+        let cycles = super::report_done(
+            cx,
+            op,
+            start,
+            macs,
+            self.stream.bytes_read(),
+            self.stream.bytes_written(),
+            compute,
+        );
+        self.ops_done += 1;
+        self.busy_cycles += cycles;
+        self.compute_cycles += compute;
+    }
+}
+
+impl<K: StreamKernel> crate::engine::Component<Msg> for StreamUnit<K> {
+    fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    fn ports(&self) -> Vec<String> {
+        super::unit_ports()
+    }
+
+    fn on_message(&mut self, port: PortId, msg: Msg, cx: &mut Ctx<'_, Msg>) {
+        match (port, msg) {
+            (super::CTL, Msg::Issue { op }) => {
+                debug_assert!(self.op.is_none(), "the scheduler issued to a busy unit");
+                self.op = Some(op);
+                let tiles = self.kernel.tiles(&self.work.ops[op as usize]);
+                let depth = self.kernel.depth();
+                if self
+                    .stream
+                    .start(tiles, depth, super::MEM, (op as u64) << 32, cx)
+                {
+                    self.finish(cx);
+                }
+            }
+            (super::MEM, Msg::MemResp(r)) if self.stream.owns(r.id) => {
+                let done = self.stream.on_resp(r.id, cx);
+                if done {
+                    self.finish(cx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_wake(&mut self, cx: &mut Ctx<'_, Msg>) {
+        if self.op.is_some() && self.stream.on_wake(cx) {
+            self.finish(cx);
+        }
+    }
+
+    fn waiting_for(&self) -> Option<String> {
+        self.op
+            .map(|o| format!("op `{}` in progress", self.work.ops[o as usize].id))
+    }
+
+    fn stats(&self, s: &mut crate::stats::StatSet) {
+        s.int("ops", self.ops_done, "ops", "Ops completed.");
+        s.int(
+            "busy_cycles",
+            self.busy_cycles,
+            "cycles",
+            "Cycles with an op in progress.",
+        );
+        s.int(
+            "compute_cycles",
+            self.compute_cycles,
+            "cycles",
+            "Cycles the datapath computed.",
+        );
+        self.kernel.stats(s);
+    }
+}

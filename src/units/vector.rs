@@ -35,13 +35,11 @@
 //! [`super::stream`] machinery. A tile holds whole rows when a row fits in a slot; if it
 //! does not, each pass re-reads the row from memory (and the traffic shows it).
 
-use super::stream::{Streamer, Tile};
-use super::{CTL, MEM, UnitInfo, UnitKind};
-use crate::arch::{Msg, OpReport};
+use super::stream::{StreamKernel, StreamUnit, Streamer, Tile};
+use super::{UnitInfo, UnitKind};
 use crate::config::Issue;
-use crate::engine::{Component, Ctx, PortId};
 use crate::stats::StatSet;
-use crate::workload::{EwFunc, OpKind, Workload};
+use crate::workload::{EwFunc, Op, OpKind, Workload};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -189,56 +187,44 @@ pub fn compute_cycles(cfg: &VectorConfig, f: EwFunc, rows: u64, row_len: u64) ->
     c
 }
 
-/// A vector unit instance.
-pub struct VectorUnit {
-    info: UnitInfo,
+/// The vector-specific part of a [`VectorUnit`]: tiling, the latency model and the energy
+/// actions.
+pub struct VectorKernel {
     cfg: VectorConfig,
-    work: Arc<Workload>,
-    op: Option<u32>,
-    stream: Streamer,
-    ops_done: u64,
-    busy_cycles: u64,
-    compute_cycles: u64,
     elems: u64,
     lane_ops: u64,
     sram_read: u64,
     sram_write: u64,
 }
 
+/// A vector unit instance.
+pub type VectorUnit = StreamUnit<VectorKernel>;
+
 impl VectorUnit {
     /// Instance `idx` of the vector unit.
     pub fn new(idx: usize, cfg: &VectorConfig, work: Arc<Workload>) -> Self {
-        VectorUnit {
-            info: UnitInfo {
-                kind: UnitKind::Vector,
-                name: format!("vector{idx}"),
-                freq_mhz: cfg.freq_mhz,
-                peak_macs_per_cycle: 0.0,
-                area_mm2: 0.0,
-                peak_actions_per_cycle: Vec::new(),
-            },
+        let info = UnitInfo {
+            kind: UnitKind::Vector,
+            name: format!("vector{idx}"),
+            freq_mhz: cfg.freq_mhz,
+            peak_macs_per_cycle: 0.0,
+            area_mm2: 0.0,
+            peak_actions_per_cycle: Vec::new(),
+        };
+        let kernel = VectorKernel {
             cfg: cfg.clone(),
-            work,
-            op: None,
-            stream: Streamer::default(),
-            ops_done: 0,
-            busy_cycles: 0,
-            compute_cycles: 0,
             elems: 0,
             lane_ops: 0,
             sram_read: 0,
             sram_write: 0,
-        }
+        };
+        StreamUnit::with_kernel(info, kernel, work)
     }
+}
 
-    /// Static information for the scheduler and reports.
-    pub fn info(&self) -> &UnitInfo {
-        &self.info
-    }
-
+impl VectorKernel {
     /// Split an element-wise op into tiles.
-    fn tiles(&self, op: u32) -> Vec<Tile> {
-        let o = &self.work.ops[op as usize];
+    fn split(&self, o: &Op) -> Vec<Tile> {
         let OpKind::Elementwise {
             func,
             elems,
@@ -367,17 +353,18 @@ impl VectorUnit {
         }
         tiles
     }
+}
 
-    fn finish(&mut self, cx: &mut Ctx<'_, Msg>) {
-        let Some(op) = self.op.take() else { return };
-        let start = self.stream.started();
-        let clock = cx.clock();
-        let cycles = clock.cycle_at_or_before(cx.now()).0 - clock.cycle_at_or_before(start).0;
-        let compute = self.stream.compute_cycles();
-        self.ops_done += 1;
-        self.busy_cycles += cycles;
-        self.compute_cycles += compute;
-        let o = &self.work.ops[op as usize];
+impl StreamKernel for VectorKernel {
+    fn tiles(&self, op: &Op) -> Vec<Tile> {
+        self.split(op)
+    }
+
+    fn depth(&self) -> usize {
+        self.cfg.buffer_depth as usize
+    }
+
+    fn finished(&mut self, o: &Op, stream: &Streamer) {
         if let OpKind::Elementwise {
             func,
             elems,
@@ -395,80 +382,12 @@ impl VectorUnit {
             // pass; results are written to and read from the output buffer once.
             let eb = (o.dtype.bits() as u64).div_ceil(8).max(1);
             let inputs = func.inputs();
-            self.sram_write += self.stream.bytes_read() + self.stream.bytes_written();
-            self.sram_read += inputs * elems * eb * ps.len() as u64 + self.stream.bytes_written();
+            self.sram_write += stream.bytes_read() + stream.bytes_written();
+            self.sram_read += inputs * elems * eb * ps.len() as u64 + stream.bytes_written();
         }
-        cx.send(
-            CTL,
-            Msg::Done(Box::new(OpReport {
-                op,
-                start,
-                end: cx.now(),
-                macs: 0,
-                bytes_read: self.stream.bytes_read(),
-                bytes_written: self.stream.bytes_written(),
-                compute_cycles: compute,
-                mem_stall_cycles: cycles.saturating_sub(compute),
-            })),
-        );
-    }
-}
-
-impl Component<Msg> for VectorUnit {
-    fn name(&self) -> &str {
-        &self.info.name
-    }
-
-    fn ports(&self) -> Vec<String> {
-        super::unit_ports()
-    }
-
-    fn on_message(&mut self, port: PortId, msg: Msg, cx: &mut Ctx<'_, Msg>) {
-        match (port, msg) {
-            (CTL, Msg::Issue { op }) => {
-                debug_assert!(self.op.is_none(), "the scheduler issued to a busy unit");
-                self.op = Some(op);
-                let tiles = self.tiles(op);
-                let depth = self.cfg.buffer_depth as usize;
-                if self.stream.start(tiles, depth, MEM, (op as u64) << 32, cx) {
-                    self.finish(cx);
-                }
-            }
-            (MEM, Msg::MemResp(r)) if self.stream.owns(r.id) => {
-                let done = self.stream.on_resp(r.id, cx);
-                if done {
-                    self.finish(cx);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn on_wake(&mut self, cx: &mut Ctx<'_, Msg>) {
-        if self.op.is_some() && self.stream.on_wake(cx) {
-            self.finish(cx);
-        }
-    }
-
-    fn waiting_for(&self) -> Option<String> {
-        self.op
-            .map(|o| format!("op `{}` in progress", self.work.ops[o as usize].id))
     }
 
     fn stats(&self, s: &mut StatSet) {
-        s.int("ops", self.ops_done, "ops", "Ops completed.");
-        s.int(
-            "busy_cycles",
-            self.busy_cycles,
-            "cycles",
-            "Cycles with an op in progress.",
-        );
-        s.int(
-            "compute_cycles",
-            self.compute_cycles,
-            "cycles",
-            "Cycles the datapath computed.",
-        );
         s.int(
             "elements",
             self.elems,

@@ -8,3 +8,4 @@ mod dram;
 mod lut;
 mod npu;
 mod piuma;
+mod sweep;
