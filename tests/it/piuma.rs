@@ -668,7 +668,7 @@ fn spgemm_operand_regions_are_sized_from_the_matrices_and_disjoint() {
         assert!(p[0].1 <= p[1].0, "{p:?}");
     }
     let end = regions.iter().map(|r| r.1).max().unwrap();
-    assert!(w.addr_end >= end && w.addr_end % 4096 == 0);
+    assert!(w.addr_end >= end && w.addr_end.is_multiple_of(4096));
 }
 
 /// `xpusim run configs/piuma-ddr5.toml traces/spgemm/smoke.toml`: all kernels run on the
