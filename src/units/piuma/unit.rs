@@ -474,7 +474,21 @@ impl Component<Msg> for PiumaUnit {
                 }
             }
         }
+        let verified = self.records.iter().filter(|r| r.verify.is_some()).count();
+        if verified > 0 {
+            s.headline(format!(
+                "verify: {} of {verified} spgemm ops match sprs's product",
+                verified - fails
+            ));
+        }
         for ((k1, k2), (sum, n)) in logs {
+            if k1 == KernelKind::Smash && k2 != KernelKind::SmashV2 && k2 != KernelKind::SmashV3 {
+                s.headline(format!(
+                    "SMASH v1 over {}: {:.2}x (geometric mean over {n} input pair(s))",
+                    k2.name(),
+                    (sum / n as f64).exp()
+                ));
+            }
             s.float(
                 &format!("speedup_geomean.{}_over_{}", k1.name(), k2.name()),
                 (sum / n as f64).exp(),
