@@ -105,6 +105,40 @@ pub struct EnergyConfig {
     #[serde(default = "d_simt_op")]
     #[schemars(range(min = 0.0))]
     pub lut_precompute_unit_op_pj: f64,
+    /// One ALU instruction of a PIUMA pipeline: fetch, decode, register file, control and
+    /// the integer or floating-point operation, pJ. Default 70: Horowitz ISSCC 2014's
+    /// instruction-energy breakdown of a simple in-order core at 45 nm (about 70 pJ per
+    /// instruction, of which the add itself is 0.1 pJ); an assumption for PIUMA's
+    /// pipelines, whose energy is not public.
+    #[serde(default = "d_instr")]
+    #[schemars(range(min = 0.0))]
+    pub piuma_alu_instr_pj: f64,
+    /// One memory or control instruction of a PIUMA pipeline (scratchpad, remote, DRAM,
+    /// DMA, barrier): the instruction overhead only, pJ; the data moves are priced by the
+    /// `spad_*` actions and by the memory's own actions. Default 70: as an ALU instruction
+    /// (assumption).
+    #[serde(default = "d_instr")]
+    #[schemars(range(min = 0.0))]
+    pub piuma_mem_instr_pj: f64,
+    /// One 8-byte word read from a PIUMA scratchpad bank, pJ. Default 52.5: a log-linear
+    /// interpolation, for the default 256 KiB bank (4 MiB / 16 banks), between Horowitz ISSCC
+    /// 2014's 64-bit SRAM reads of 20 pJ (32 KB) and 100 pJ (1 MB), 45 nm: 20 x 5^(3/5)
+    /// (assumption; rescale for other bank sizes).
+    #[serde(default = "d_spad_word")]
+    #[schemars(range(min = 0.0))]
+    pub spad_read_word_pj: f64,
+    /// One 8-byte word written to a PIUMA scratchpad bank, pJ. Default 52.5: taken equal to
+    /// a read (assumption).
+    #[serde(default = "d_spad_word")]
+    #[schemars(range(min = 0.0))]
+    pub spad_write_word_pj: f64,
+    /// One scratchpad atomic (compare-and-swap, fetch-add, floating add: read, modify and
+    /// write of a word at the bank's atomic unit), pJ. Default 105: a word read plus a word
+    /// write (assumption; the adder, at most 4.6 pJ in Horowitz's table, is within the
+    /// uncertainty of the interpolation).
+    #[serde(default = "d_spad_atomic")]
+    #[schemars(range(min = 0.0))]
+    pub spad_atomic_pj: f64,
 }
 
 fn d_mac_int4() -> f64 {
@@ -140,6 +174,15 @@ fn d_tc_int8() -> f64 {
 fn d_simt_op() -> f64 {
     0.4
 }
+fn d_instr() -> f64 {
+    70.0
+}
+fn d_spad_word() -> f64 {
+    52.5
+}
+fn d_spad_atomic() -> f64 {
+    105.0
+}
 
 impl Default for EnergyConfig {
     fn default() -> Self {
@@ -160,6 +203,11 @@ impl Default for EnergyConfig {
             tc_mac_int8_pj: d_tc_int8(),
             simt_op_pj: d_simt_op(),
             lut_precompute_unit_op_pj: d_simt_op(),
+            piuma_alu_instr_pj: d_instr(),
+            piuma_mem_instr_pj: d_instr(),
+            spad_read_word_pj: d_spad_word(),
+            spad_write_word_pj: d_spad_word(),
+            spad_atomic_pj: d_spad_atomic(),
         }
     }
 }

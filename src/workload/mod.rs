@@ -282,7 +282,7 @@ impl Op {
     }
 
     /// Bytes of each operand over all `batch` instances (0 for SpGEMM, whose sizes
-    /// depend on the data).
+    /// depend on the data: see [`Workload::region_bytes`]).
     pub fn operand_bytes(&self) -> OperandBytes {
         let one = self.instance_bytes();
         OperandBytes {
@@ -343,13 +343,20 @@ pub struct Workload {
     pub ops: Vec<Op>,
     /// `users[i]`: ops that depend on op `i`, ascending.
     pub users: Vec<Vec<u32>>,
+    /// The matrices of the `spgemm` ops, read or generated when the workload was built.
+    pub sparse: sparse::SparseInputs,
+    /// First byte after every operand region (4 KiB aligned); units may keep private
+    /// scratch (e.g. SpGEMM partial products) from here on.
+    pub addr_end: u64,
 }
 
 impl Workload {
-    /// Build from ops whose `deps` are already indices; assigns operand addresses and
-    /// checks the DAG. `source` names the input in errors.
+    /// Build from ops whose `deps` are already indices; loads the matrices of `spgemm` ops
+    /// (see [`sparse::SparseInputs::load`]), assigns operand addresses and checks the DAG.
+    /// `source` names the input in errors.
     pub fn new(source: &str, mut ops: Vec<Op>) -> Result<Self, WorkloadError> {
         check_acyclic(source, &ops)?;
+        let sparse = sparse::SparseInputs::load(source, &ops)?;
         let mut users = vec![Vec::new(); ops.len()];
         for (i, op) in ops.iter().enumerate() {
             for &d in &op.deps {
@@ -363,7 +370,9 @@ impl Workload {
             base
         };
         for op in ops.iter_mut() {
-            let b = op.operand_bytes();
+            let b = sparse
+                .operand_bytes(op)
+                .unwrap_or_else(|| op.operand_bytes());
             op.addrs = OperandAddrs {
                 a: alloc(b.a),
                 b: alloc(b.b),
@@ -374,7 +383,17 @@ impl Workload {
             source: source.to_string(),
             ops,
             users,
+            sparse,
+            addr_end: next,
         })
+    }
+
+    /// Bytes of the operand regions of op `i` (for `spgemm`, sized from its matrices).
+    pub fn region_bytes(&self, i: usize) -> OperandBytes {
+        let op = &self.ops[i];
+        self.sparse
+            .operand_bytes(op)
+            .unwrap_or_else(|| op.operand_bytes())
     }
 
     /// Summary statistics for `xpusim trace stats`.

@@ -23,11 +23,39 @@
 //! Graph500 reference generator does), applies a random vertex permutation (default on),
 //! optionally symmetrises, and drops self-loops and duplicate edges; how many were dropped
 //! is kept in [`SparseMatrix::dropped`].
+//!
+//! # When matrices are read, and where they live
+//! The matrices of every `spgemm` op are read (or generated) when the workload is built,
+//! i.e. when the trace is read ([`SparseInputs::load`]): a bad spec, a file that cannot be
+//! read or parsed, a kernel name no unit knows, or A and B of mismatched shapes is an error
+//! naming the trace file, the op's line and the operand, before any system is built.
+//! The loaded matrices are kept in the workload (one copy per distinct spec string) and the
+//! unit that runs the op takes them from there.
+//!
+//! They also size the op's operand regions in the flat address space
+//! ([`spgemm_operand_bytes`]), so that two `spgemm` ops never share addresses:
+//!
+//! | region | holds | bytes |
+//! |---|---|---|
+//! | A | A in CSR, then A in CSC | [`compressed_bytes`]`(rows, nnz) + compressed_bytes(cols, nnz)` |
+//! | B | B in CSR, then B in CSC | the same for B |
+//! | C | C as 16-byte `(row, column, value)` entries | `16 *` [`output_bound`] |
+//!
+//! A compressed matrix is a pointer array (4 bytes per entry), an index array (4 bytes per
+//! entry) and a value array (8 bytes per entry), each starting on a 4 KiB boundary. Both
+//! orientations are reserved because the baselines read A's columns (outer product) or B's
+//! columns (inner product). The C region holds at most [`output_bound`] entries, an upper
+//! bound on nnz(C) that needs no symbolic product. Kernel scratch (partial products,
+//! spilled lists) is not an operand: units place it above every operand region
+//! (`Workload::addr_end`).
 
+use super::{Op, OpKind, OperandBytes, REGION_ALIGN, WorkloadError};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Errors from parsing a matrix spec, reading a file or generating a matrix.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -41,11 +69,11 @@ pub enum SparseError {
         msg: String,
     },
     /// A file could not be read.
-    #[error("{path}: {msg}")]
+    #[error("{path}: cannot read Matrix Market file: {msg}")]
     Io {
         /// File path.
         path: String,
-        /// The operating system's message.
+        /// The operating system's message (and any other path tried).
         msg: String,
     },
     /// A malformed Matrix Market file.
@@ -440,15 +468,26 @@ impl MatrixSpec {
     pub fn load(&self, base: Option<&Path>) -> Result<SparseMatrix, SparseError> {
         match self {
             MatrixSpec::Mtx { path } => {
+                let mut also = None;
                 let p = if path.is_relative() && !path.exists() {
                     match base {
                         Some(b) if b.join(path).exists() => b.join(path),
+                        Some(b) if !b.as_os_str().is_empty() => {
+                            also = Some(b.join(path));
+                            path.clone()
+                        }
                         _ => path.clone(),
                     }
                 } else {
                     path.clone()
                 };
-                read_matrix_market(&p)
+                read_matrix_market(&p).map_err(|e| match (e, also) {
+                    (SparseError::Io { path, msg }, Some(a)) => SparseError::Io {
+                        path,
+                        msg: format!("{msg} (also tried {})", a.display()),
+                    },
+                    (e, _) => e,
+                })
             }
             MatrixSpec::Rmat(p) => Ok(rmat(p)),
             MatrixSpec::Uniform {
@@ -472,6 +511,144 @@ pub fn load_spec(spec: &str, base: Option<&Path>) -> Result<SparseMatrix, Sparse
     MatrixSpec::parse(spec)?.load(base)
 }
 
+/// Kernel names an `spgemm` op may ask for with `kernel` (the PIUMA unit's kernels; see
+/// `docs/PIUMA.md`). Checked when the trace is read.
+pub const SPGEMM_KERNELS: &[&str] = &[
+    "smash",
+    "smash-v1",
+    "smash-v2",
+    "smash-v3",
+    "inner",
+    "inner-allpairs",
+    "outer",
+];
+
+fn align_region(x: u64) -> u64 {
+    x.div_ceil(REGION_ALIGN) * REGION_ALIGN
+}
+
+/// Bytes of one compressed (CSR or CSC) matrix with `major` rows (CSR) or columns (CSC) and
+/// `nnz` entries: pointer array (4 bytes per entry, `major + 1` entries), index array (4
+/// bytes per entry) and value array (8 bytes per entry), each rounded up to 4 KiB.
+pub fn compressed_bytes(major: usize, nnz: usize) -> u64 {
+    align_region(4 * (major as u64 + 1))
+        + align_region(4 * nnz as u64)
+        + align_region(8 * nnz as u64)
+}
+
+/// Upper bound on nnz(A B) without a symbolic product: the sum over rows `i` of
+/// `min(partial products of row i, cols(B))`, where row `i` makes
+/// `sum over A(i,k) of nnz(B(k,:))` partial products.
+pub fn output_bound(a: &SparseMatrix, b: &SparseMatrix) -> u64 {
+    (0..a.nrows)
+        .map(|i| {
+            let p: u64 = a
+                .row_cols(i)
+                .iter()
+                .map(|&k| b.row_len(k as usize) as u64)
+                .sum();
+            p.min(b.ncols as u64)
+        })
+        .sum()
+}
+
+/// Bytes of the operand regions of `C = A * B` (see the module documentation): A and B in
+/// both orientations, C as `16 * output_bound` bytes of `(row, column, value)` entries.
+pub fn spgemm_operand_bytes(a: &SparseMatrix, b: &SparseMatrix) -> OperandBytes {
+    OperandBytes {
+        a: compressed_bytes(a.nrows, a.nnz()) + compressed_bytes(a.ncols, a.nnz()),
+        b: compressed_bytes(b.nrows, b.nnz()) + compressed_bytes(b.ncols, b.nnz()),
+        c: 16 * output_bound(a, b),
+    }
+}
+
+/// What went wrong with a spec, for a message that already names the spec.
+fn describe(e: &SparseError) -> String {
+    match e {
+        SparseError::Spec { msg, .. } => msg.clone(),
+        SparseError::Io { path, msg } => format!("cannot read {path}: {msg}"),
+        SparseError::Parse { path, line, msg } => format!("{path}:{line}: {msg}"),
+    }
+}
+
+/// The matrices of a workload's `spgemm` ops, read or generated when the workload is built.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SparseInputs {
+    /// Matrices by spec string as written in the trace.
+    matrices: BTreeMap<String, Arc<SparseMatrix>>,
+}
+
+impl SparseInputs {
+    /// Load every matrix named by an `spgemm` op of `ops` (each distinct spec once) and
+    /// check each op: its specs parse and load, its `kernel` is one of
+    /// [`SPGEMM_KERNELS`], and A's columns equal B's rows. Relative `mtx:` paths are tried
+    /// from the working directory, then from the folder of `source` (the trace file).
+    /// Errors name `source`, the op's line, the op and the operand.
+    pub fn load(source: &str, ops: &[Op]) -> Result<SparseInputs, WorkloadError> {
+        let base = Path::new(source).parent();
+        let mut me = SparseInputs::default();
+        for op in ops {
+            let OpKind::SpGemm { a, b, kernel } = &op.kind else {
+                continue;
+            };
+            let at = |msg: String| WorkloadError::At {
+                file: source.to_string(),
+                line: op.line,
+                msg: format!("op `{}`: {msg}", op.id),
+            };
+            if let Some(k) = kernel
+                && !SPGEMM_KERNELS.contains(&k.as_str())
+            {
+                return Err(at(format!(
+                    "kernel = \"{k}\": expected one of {}",
+                    SPGEMM_KERNELS.join(", ")
+                )));
+            }
+            for (key, spec) in [("a", a), ("b", b)] {
+                if me.matrices.contains_key(spec) {
+                    continue;
+                }
+                let m = MatrixSpec::parse(spec)
+                    .and_then(|s| s.load(base))
+                    .map_err(|e| at(format!("{key} = \"{spec}\": {}", describe(&e))))?;
+                me.matrices.insert(spec.clone(), Arc::new(m));
+            }
+            let (ma, mb) = (&me.matrices[a], &me.matrices[b]);
+            if ma.ncols != mb.nrows {
+                return Err(at(format!(
+                    "A is {} x {} but B is {} x {}: the columns of A must equal the rows of B",
+                    ma.nrows, ma.ncols, mb.nrows, mb.ncols
+                )));
+            }
+        }
+        Ok(me)
+    }
+
+    /// The matrix of a spec string, as written in the trace.
+    pub fn get(&self, spec: &str) -> Option<&Arc<SparseMatrix>> {
+        self.matrices.get(spec)
+    }
+
+    /// Number of distinct matrices.
+    pub fn len(&self) -> usize {
+        self.matrices.len()
+    }
+
+    /// Whether no matrix was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.matrices.is_empty()
+    }
+
+    /// The operand region sizes of `op` if it is an `spgemm` op whose matrices are loaded
+    /// ([`spgemm_operand_bytes`]); `None` otherwise.
+    pub fn operand_bytes(&self, op: &Op) -> Option<OperandBytes> {
+        let OpKind::SpGemm { a, b, .. } = &op.kind else {
+            return None;
+        };
+        Some(spgemm_operand_bytes(self.get(a)?, self.get(b)?))
+    }
+}
+
 #[derive(Copy, Clone, PartialEq)]
 enum Field {
     Real,
@@ -491,7 +668,7 @@ pub fn read_matrix_market(path: &Path) -> Result<SparseMatrix, SparseError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| SparseError::Io {
         path: name.clone(),
-        msg: format!("cannot read Matrix Market file: {e}"),
+        msg: e.to_string(),
     })?;
     parse_matrix_market(&name, &text)
 }

@@ -81,6 +81,11 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
     for (name, a, b) in inputs {
         let products = a.gustavson_products(&b);
         for k in KernelKind::ALL {
+            // The textbook all-pairs inner product visits rows x cols pairs: small inputs
+            // only (it has its own test below).
+            if k == KernelKind::InnerAllPairs && a.nrows * b.ncols > 300_000 {
+                continue;
+            }
             let r = run_standalone(&cfg, k, a.clone(), b.clone(), StandaloneMem::default())
                 .unwrap_or_else(|e| panic!("{name} {k:?}: {e}"));
             let v = verify(&a, &b, &r.output);
@@ -94,14 +99,14 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
             assert!(v.max_rel_err < tol, "{name} {k:?}: {v:?}");
             // The partial products the kernel executed are exactly Gustavson's.
             let done = match k {
-                KernelKind::Inner => stat(&r.stats, "inner_matches"),
+                KernelKind::Inner | KernelKind::InnerAllPairs => stat(&r.stats, "inner_matches"),
                 _ => stat(&r.stats, "hash_inserts"),
             };
             assert_eq!(done as u64, products, "{name} {k:?}");
             if k == KernelKind::Outer {
                 assert_eq!(stat(&r.stats, "partials_written") as u64, products);
             }
-            if k != KernelKind::Inner {
+            if !matches!(k, KernelKind::Inner | KernelKind::InnerAllPairs) {
                 assert_eq!(
                     stat(&r.stats, "hash_new_keys") as u64,
                     v.nnz_ref,
@@ -110,6 +115,52 @@ fn every_kernel_matches_sprs_on_shared_and_generated_matrices() {
             }
         }
     }
+}
+
+#[test]
+fn the_all_pairs_inner_product_visits_every_pair_and_fetches_every_non_empty_column() {
+    // uniform 40 x 30 (3 per row, so every row is non-empty) times a banded 30 x 30 with
+    // some empty columns removed by a density < 1: pairs = 40 * 30 (one column-pointer
+    // load each), column fetches = 40 * (non-empty columns of B), dot products written =
+    // nnz(C); the symbolic variant fetches a column once per output entry.
+    let a = Arc::new(load_spec("uniform:n=40,cols=30,nnz_per_row=3,seed=4", None).unwrap());
+    let b = Arc::new(load_spec("banded:n=30,bandwidth=1,density=0.3,seed=2", None).unwrap());
+    let bt = b.transpose();
+    let nonempty_cols = (0..bt.nrows).filter(|&j| bt.row_len(j) > 0).count() as u64;
+    assert!(nonempty_cols < 30, "the test needs empty columns");
+    let cfg = small_cfg();
+    let all = run_standalone(
+        &cfg,
+        KernelKind::InnerAllPairs,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
+    let v = verify(&a, &b, &all.output);
+    assert!(v.ok() && v.max_rel_err < 1e-12, "{v:?}");
+    assert_eq!(stat(&all.stats, "inner_pairs") as u64, 40 * 30);
+    assert_eq!(
+        stat(&all.stats, "inner_column_fetches") as u64,
+        40 * nonempty_cols
+    );
+    assert_eq!(stat(&all.stats, "inner_dots") as u64, v.nnz_ref);
+    let sym = run_standalone(
+        &cfg,
+        KernelKind::Inner,
+        a.clone(),
+        b.clone(),
+        StandaloneMem::default(),
+    )
+    .unwrap();
+    assert_eq!(stat(&sym.stats, "inner_column_fetches") as u64, v.nnz_ref);
+    assert_eq!(stat(&sym.stats, "inner_pairs") as u64, v.nnz_ref);
+    // Same multiplications either way.
+    assert_eq!(
+        stat(&all.stats, "inner_matches"),
+        stat(&sym.stats, "inner_matches")
+    );
+    assert!(all.cycles > sym.cycles);
 }
 
 #[test]
@@ -508,4 +559,164 @@ fn empty_products_finish_with_an_empty_result() {
         assert!(r.output.is_empty(), "{k:?}");
         assert!(verify(&z, &z, &r.output).ok());
     }
+}
+
+/// Energy: one thread runs a hand-written program; its action counts and energy are
+/// counted here by hand and priced with the documented defaults of `[energy]`.
+#[test]
+fn energy_actions_match_a_hand_count() {
+    use xpusim::stats::energy::EnergyConfig;
+    let cfg = one_mtp(1);
+    let sp = |op| Op::Spad {
+        core: 0,
+        word: 7,
+        op,
+    };
+    let prog = vec![
+        Op::Alu(3),                            // 3 ALU instructions
+        sp(SpadOp::Load),                      // 1 read
+        sp(SpadOp::Store(5)),                  // 1 write
+        sp(SpadOp::Cas { expect: 5, new: 6 }), // 1 atomic
+        sp(SpadOp::FAdd(1.0)),                 // 1 atomic
+        Op::Dma {
+            addr: 4096,
+            bytes: 60,
+            write: false,
+            wait: true,
+        }, // 8 words written into the scratchpad (60 B rounded up to words)
+        Op::Dma {
+            addr: 8192,
+            bytes: 16,
+            write: true,
+            wait: true,
+        }, // 2 words read out of the scratchpad
+        Op::DramRead { addr: 0, bytes: 8 },
+    ];
+    // Twice, then Done.
+    let (end, m) = run_loop(&cfg, prog, 2, StandaloneMem::default());
+    let mut s = StatSet::default();
+    m.export(end, &mut s);
+    // ALU: 2 x 3. Memory/control: 2 x 7 (load, store, CAS, FAdd, 2 DMA, DRAM read) + Done.
+    assert_eq!(stat(&s, "piuma_alu_instr"), 6.0);
+    assert_eq!(stat(&s, "piuma_mem_instr"), 15.0);
+    assert_eq!(stat(&s, "instructions"), 21.0);
+    assert_eq!(stat(&s, "spad_read_word"), 2.0 * (1.0 + 2.0));
+    assert_eq!(stat(&s, "spad_write_word"), 2.0 * (1.0 + 8.0));
+    assert_eq!(stat(&s, "spad_atomic"), 4.0);
+    // Defaults: 70 pJ per instruction, 52.5 pJ per word, 105 pJ per atomic:
+    // 21 * 70 + 6 * 52.5 + 18 * 52.5 + 4 * 105 = 1470 + 315 + 945 + 420 = 3150 pJ.
+    let terms = EnergyConfig::default().terms(&[("piuma0".into(), s)]);
+    let piuma: f64 = terms
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.action.as_str(),
+                "piuma_alu_instr"
+                    | "piuma_mem_instr"
+                    | "spad_read_word"
+                    | "spad_write_word"
+                    | "spad_atomic"
+            )
+        })
+        .map(|t| t.energy_pj)
+        .sum();
+    assert!((piuma - 3150.0).abs() < 1e-9, "{piuma}");
+    assert!(terms.iter().all(|t| t.pj_each.is_some()), "{terms:?}");
+}
+
+/// Operand regions of spgemm ops are sized from the matrices: every op's A, B and C
+/// regions are disjoint from every other region, 4 KiB aligned, and hold what the unit
+/// lays out there (A and B in CSR and CSC; C's entries at 16 bytes, at least nnz(C)).
+#[test]
+fn spgemm_operand_regions_are_sized_from_the_matrices_and_disjoint() {
+    use xpusim::units::piuma::layout::Compressed;
+    use xpusim::workload::sparse::output_bound;
+    let w = xpusim::workload::trace::parse_lines(
+        "t.xtr",
+        "xpusim-trace 1\n\
+         spgemm id=s1 a=mtx:traces/spgemm/west0067.mtx b=mtx:traces/spgemm/west0067.mtx\n\
+         transfer id=t bytes=100\n\
+         spgemm id=s2 a=uniform:n=300,cols=200,nnz_per_row=5,seed=2 b=banded:n=200,bandwidth=3 kernel=outer\n\
+         spgemm id=s3 a=mtx:traces/spgemm/west0067.mtx b=mtx:traces/spgemm/west0067.mtx kernel=inner\n",
+    )
+    .unwrap();
+    // Two distinct matrices for s1 and s3 (loaded once), two for s2.
+    assert_eq!(w.sparse.len(), 3);
+    let mut regions = Vec::new();
+    for (i, op) in w.ops.iter().enumerate() {
+        let b = w.region_bytes(i);
+        for (base, len) in [(op.addrs.a, b.a), (op.addrs.b, b.b), (op.addrs.c, b.c)] {
+            assert_eq!(base % 4096, 0);
+            regions.push((base, base + len, op.id.clone()));
+        }
+        if let xpusim::workload::OpKind::SpGemm { a, b: bs, .. } = &op.kind {
+            let (ma, mb) = (w.sparse.get(a).unwrap(), w.sparse.get(bs).unwrap());
+            // A then A^T inside region A; B then B^T inside region B.
+            let la = Compressed::new(op.addrs.a, ma);
+            let lat = Compressed::new(la.end, &ma.transpose());
+            assert_eq!(lat.end, op.addrs.a + b.a);
+            let lb = Compressed::new(op.addrs.b, mb);
+            let lbt = Compressed::new(lb.end, &mb.transpose());
+            assert_eq!(lbt.end, op.addrs.b + b.b);
+            let nnz_c = verify(ma, mb, &[]).nnz_ref;
+            assert!(b.c >= 16 * nnz_c && b.c == 16 * output_bound(ma, mb));
+            assert!(b.a > 0 && b.b > 0);
+        }
+    }
+    regions.sort();
+    for p in regions.windows(2) {
+        assert!(p[0].1 <= p[1].0, "{p:?}");
+    }
+    let end = regions.iter().map(|r| r.1).max().unwrap();
+    assert!(w.addr_end >= end && w.addr_end.is_multiple_of(4096));
+}
+
+/// `xpusim run configs/piuma-ddr5.toml traces/spgemm/smoke.toml`: all kernels run on the
+/// JEDEC DRAM model with one request per access, verify, and the memory receives exactly
+/// the requests the unit counts (one per 8-byte access or DMA descriptor).
+#[test]
+fn kernels_run_on_the_dram_model_with_one_request_per_access() {
+    use super::common::{read, stderr, tmpdir, xpusim};
+    let t = tmpdir();
+    let out = t.path().join("run");
+    let o = xpusim(&[
+        "run",
+        "configs/piuma-ddr5.toml",
+        "traces/spgemm/smoke.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+    let comps = s["components"].as_array().unwrap();
+    let get = |comp: &str, n: &str| -> serde_json::Value {
+        let c = comps.iter().find(|c| c["name"] == comp).unwrap();
+        c["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == n)
+            .unwrap_or_else(|| panic!("no {comp}.{n}"))["value"]
+            .clone()
+    };
+    assert_eq!(get("piuma0", "verify_failures"), 0);
+    let (mut reqs, mut accesses) = (0, 0);
+    for k in ["smash", "smash-v2", "smash-v3", "inner", "outer"] {
+        let op = |n: &str| {
+            get("piuma0", &format!("op.west0067.{k}.{n}"))
+                .as_u64()
+                .unwrap()
+        };
+        assert_eq!(get("piuma0", &format!("op.west0067.{k}.verify")), "pass");
+        reqs += op("dram_requests");
+        accesses += op("dram_read_accesses") + op("dram_write_accesses");
+    }
+    assert_eq!(reqs, accesses, "access batching: one request per access");
+    assert_eq!(get("memory", "requests").as_u64().unwrap(), reqs);
+    let rows = ["row_hits", "row_misses", "row_conflicts"]
+        .iter()
+        .map(|n| get("memory", n).as_u64().unwrap())
+        .sum::<u64>();
+    assert!(rows > 0);
 }

@@ -264,20 +264,26 @@ pub enum KernelKind {
     /// SMASH v3, fragmented memory: v2 with one table fragment per pipeline, on its own
     /// banks, with its own windows and barriers.
     SmashV3,
-    /// Inner product (output-stationary dot products), see `inner.rs`.
+    /// Inner product (output-stationary dot products of the output entries a symbolic
+    /// pass finds), see `inner.rs`.
     Inner,
     /// Outer product (partial-product matrix, then merge), see `outer.rs`.
     Outer,
+    /// Textbook inner product: a dot product for every pair of a non-empty row of A and a
+    /// non-empty column of B, no symbolic pass (`inner.rs`). Slow to simulate on large
+    /// matrices: `rows(A) * cols(B)` pairs.
+    InnerAllPairs,
 }
 
 impl KernelKind {
     /// Every kernel, in report order.
-    pub const ALL: [KernelKind; 5] = [
+    pub const ALL: [KernelKind; 6] = [
         KernelKind::Smash,
         KernelKind::SmashV2,
         KernelKind::SmashV3,
         KernelKind::Inner,
         KernelKind::Outer,
+        KernelKind::InnerAllPairs,
     ];
 
     /// Parse a kernel name.
@@ -288,6 +294,7 @@ impl KernelKind {
             "smash-v3" => KernelKind::SmashV3,
             "inner" => KernelKind::Inner,
             "outer" => KernelKind::Outer,
+            "inner-allpairs" => KernelKind::InnerAllPairs,
             _ => return None,
         })
     }
@@ -300,12 +307,13 @@ impl KernelKind {
             KernelKind::SmashV3 => "smash-v3",
             KernelKind::Inner => "inner",
             KernelKind::Outer => "outer",
+            KernelKind::InnerAllPairs => "inner-allpairs",
         }
     }
 }
 
 /// Names accepted for a kernel, for error messages.
-pub const KERNEL_NAMES: &str = "smash, smash-v2, smash-v3, inner, outer";
+pub const KERNEL_NAMES: &str = "smash, smash-v2, smash-v3, inner, outer, inner-allpairs";
 
 impl PiumaConfig {
     /// Semantic checks, appended to `out` (the config loader's convention).

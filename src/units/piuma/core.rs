@@ -346,7 +346,23 @@ pub struct MachineStats {
     pub barriers: u64,
     /// Instructions issued.
     pub issued: u64,
+    /// Instructions issued by class: ALU; memory and control (scratchpad, remote, DRAM,
+    /// DMA, barrier, done).
+    pub class: [u64; 2],
+    /// Scratchpad words written by DMA (DRAM to scratchpad descriptors).
+    pub dma_spad_write_words: u64,
+    /// Scratchpad words read by DMA (scratchpad to DRAM descriptors).
+    pub dma_spad_read_words: u64,
 }
+
+/// Names of the energy actions the machine exports (see [`Machine::export`]).
+pub const ENERGY_ACTIONS: [&str; 5] = [
+    "piuma_alu_instr",
+    "piuma_mem_instr",
+    "spad_read_word",
+    "spad_write_word",
+    "spad_atomic",
+];
 
 /// Errors of a machine run.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -757,6 +773,7 @@ impl Machine {
     fn exec(&mut self, tid: u32, c: u64) {
         let core = self.topo.threads[tid as usize].core;
         if self.threads[tid as usize].alu_left > 0 {
+            self.stats.class[0] += 1;
             self.threads[tid as usize].alu_left -= 1;
             let at = c + self.alu_lat;
             self.ready_at(tid, W_ALU, c, at);
@@ -766,12 +783,16 @@ impl Machine {
             let ret = self.threads[tid as usize].ret;
             self.threads[tid as usize].ret = 0;
             let op = self.kernel.next(tid, ret);
+            if !matches!(op, Op::Phase(_) | Op::Alu(_)) {
+                self.stats.class[1] += 1;
+            }
             match op {
                 Op::Phase(p) => {
                     self.set_phase(tid, p, c);
                     continue;
                 }
                 Op::Alu(n) => {
+                    self.stats.class[0] += 1;
                     self.threads[tid as usize].alu_left = n.saturating_sub(1);
                     let at = c + self.alu_lat;
                     self.ready_at(tid, W_ALU, c, at);
@@ -829,6 +850,11 @@ impl Machine {
                     wait,
                 } => {
                     let b = bytes as u64;
+                    if write {
+                        self.stats.dma_spad_read_words += b.div_ceil(8);
+                    } else {
+                        self.stats.dma_spad_write_words += b.div_ceil(8);
+                    }
                     let leave = self.dmas[core as usize].issue(c, self.dma_setup, b);
                     let extra = (leave - c) + b.div_ceil(self.dma_bw);
                     self.mem
@@ -1151,6 +1177,57 @@ impl Machine {
             "ops",
             "Barriers completed.",
         );
+        // Energy actions (priced by [energy] <action>_pj; see docs/PIUMA.md).
+        let a = crate::stats::energy::ACTIONS;
+        let [alu, mem, rd, wr, at] = self.energy_counts();
+        out.int(
+            ENERGY_ACTIONS[0],
+            alu,
+            a,
+            "ALU instructions issued (energy action: instruction overhead and integer/FP op).",
+        );
+        out.int(
+            ENERGY_ACTIONS[1],
+            mem,
+            a,
+            "Memory and control instructions issued: scratchpad, remote, DRAM, DMA, barrier, done (energy action: instruction overhead; data moves are separate actions).",
+        );
+        out.int(
+            ENERGY_ACTIONS[2],
+            rd,
+            a,
+            "Scratchpad words read: thread loads and DMA reads of staged words (energy action).",
+        );
+        out.int(
+            ENERGY_ACTIONS[3],
+            wr,
+            a,
+            "Scratchpad words written: thread stores and DMA writes into staging buffers (energy action).",
+        );
+        out.int(
+            ENERGY_ACTIONS[4],
+            at,
+            a,
+            "Scratchpad atomics at the banks' atomic units: CAS, fetch-add, floating add (energy action: read, modify, write).",
+        );
+    }
+
+    /// Counts of the [`ENERGY_ACTIONS`], in that order.
+    pub fn energy_counts(&self) -> [u64; 5] {
+        let (mut loads, mut stores, mut atomics) = (0, 0, 0);
+        for sp in &self.spads {
+            let t = &sp.stats;
+            loads += t.loads;
+            stores += t.stores;
+            atomics += t.cas + t.fetch_add + t.float_add;
+        }
+        [
+            self.stats.class[0],
+            self.stats.class[1],
+            loads + self.stats.dma_spad_read_words,
+            stores + self.stats.dma_spad_write_words,
+            atomics,
+        ]
     }
 }
 

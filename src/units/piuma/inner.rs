@@ -20,11 +20,19 @@
 //!
 //! Rows are split in equal contiguous blocks over cores and dealt to the core's threads in
 //! turn. All of it is executed; the merge steps, matches and fetches come from the data.
+//!
+//! `inner-allpairs` is the textbook inner product the SMASH thesis's abstract describes
+//! ("fewer intermediate results ... redundant fetches of the input matrix elements"): no
+//! symbolic pass; for every non-empty row `i` of A and every column `j` of B it loads
+//! column `j`'s pointers, and if the column is not empty fetches it and merges it with
+//! row `i`; an entry is written when the merge found at least one match. It visits
+//! `rows(A) * cols(B)` pairs (4.5 K for west0067, 27 M for ca-GrQc), so its simulation
+//! costs that many column-pointer loads and merges.
 
 use super::Bases;
 use super::config::PiumaConfig;
 use super::core::{Kernel, Op, Topology};
-use super::layout::{Buffers, Compressed, align};
+use super::layout::{Buffers, Compressed, OutStreams, align};
 use super::smash::{KernelError, split_rows};
 use super::spad::SpadOp;
 use crate::stats::StatSet;
@@ -55,7 +63,8 @@ struct It {
     q_end: usize,
     b_in_spad: bool,
     acc: f64,
-    cursor: u64,
+    l_end: usize,
+    dot_matches: u64,
 }
 
 const N_ROW: u8 = 0;
@@ -98,6 +107,9 @@ pub struct InnerStats {
     pub col_fetches: u64,
     /// Column-list entries spilled to DRAM.
     pub list_spills: u64,
+    /// (row, column) pairs examined (all-pairs variant: every pair of a non-empty row of A
+    /// and a column of B; symbolic variant: the output entries).
+    pub pairs: u64,
 }
 
 /// The inner-product kernel.
@@ -117,27 +129,34 @@ pub struct InnerKernel {
     bufs: Vec<Buffers>,
     e: usize,
     fetch_dma: bool,
+    all_pairs: bool,
     spill_base: u64,
     spill_stride: u64,
-    out_base: u64,
-    out_stride: u64,
+    outs: OutStreams,
     out: Vec<(u32, u32, f64)>,
     /// Counters.
     pub stats: InnerStats,
 }
 
 impl InnerKernel {
-    /// Build the kernel for `C = A * B`.
+    /// Build the kernel for `C = A * B`; `all_pairs` selects the textbook variant without
+    /// the symbolic pass.
     pub fn new(
         cfg: &PiumaConfig,
         topo: &Topology,
         a: Arc<SparseMatrix>,
         b: Arc<SparseMatrix>,
         bases: Bases,
+        all_pairs: bool,
     ) -> Result<Self, KernelError> {
         let e = cfg.buffer_entries as usize;
         let bw = Buffers::words(e as u64);
-        let bm_words = (b.ncols as u64).div_ceil(64);
+        // The all-pairs variant needs no bitmap (and no column list).
+        let bm_words = if all_pairs {
+            0
+        } else {
+            (b.ncols as u64).div_ceil(64)
+        };
         let per_thread = cfg.spad_words() / topo.threads_per_core as u64;
         if per_thread < bm_words + bw + 16 {
             return Err(KernelError::Capacity(format!(
@@ -173,10 +192,9 @@ impl InnerKernel {
         let lb = Compressed::new(bases.b, &b);
         let lbt = Compressed::new(lb.end, &bt);
         let nthreads = topo.threads.len() as u64;
-        let bound: u64 = a.gustavson_products(&b);
-        let out_stride = (16 * bound.div_ceil(nthreads).max(1)).next_multiple_of(4096);
-        let spill_base = align(bases.c + out_stride * nthreads);
+        let (outs, mut ws) = bases.outputs(topo.threads.len());
         let spill_stride = align(4 * b.ncols as u64);
+        let spill_base = ws.take(spill_stride * nthreads);
         Ok(InnerKernel {
             a,
             b,
@@ -193,10 +211,10 @@ impl InnerKernel {
             bufs,
             e,
             fetch_dma: cfg.fetch == "dma",
+            all_pairs,
             spill_base,
             spill_stride,
-            out_base: bases.c,
-            out_stride,
+            outs,
             out: Vec::new(),
             stats: InnerStats::default(),
         })
@@ -293,7 +311,7 @@ impl Kernel for InnerKernel {
                 }
                 N_SK => {
                     let it = &mut self.th[t];
-                    if it.ap == it.ap_end {
+                    if it.ap == it.ap_end || self.all_pairs {
                         it.st = N_NUM0;
                         continue;
                     }
@@ -411,17 +429,30 @@ impl Kernel for InnerKernel {
                     };
                 }
                 N_NUM0 => {
-                    self.th[t].li = 0;
-                    self.th[t].st = N_L;
+                    let it = &mut self.th[t];
+                    it.li = 0;
+                    it.l_end = if !self.all_pairs {
+                        it.list.len()
+                    } else if it.ap0 == it.ap_end {
+                        0
+                    } else {
+                        self.b.ncols
+                    };
+                    it.st = N_L;
                     return Op::Phase(1);
                 }
                 N_L => {
                     let (_, _, step) = self.rows[t];
                     let it = &mut self.th[t];
-                    if it.li == it.list.len() {
+                    if it.li == it.l_end {
                         it.row += step;
                         it.st = N_ROW;
                         return Op::Phase(0);
+                    }
+                    if self.all_pairs {
+                        it.j = it.li as u32;
+                        it.st = N_L3;
+                        continue;
                     }
                     it.st = N_L2;
                     let n = it.li as u64;
@@ -461,10 +492,18 @@ impl Kernel for InnerKernel {
                     let it = &mut self.th[t];
                     it.q0 = self.bt.indptr[j];
                     it.q_end = self.bt.indptr[j + 1];
+                    self.stats.pairs += 1;
+                    if it.q0 == it.q_end {
+                        // All-pairs only (listed columns are never empty): skip the column.
+                        it.li += 1;
+                        it.st = N_L;
+                        return Op::Alu(1);
+                    }
                     it.b_in_spad = self.fetch_dma && it.q_end - it.q0 <= e;
                     it.pa = it.ap0;
                     it.pb = it.q0;
                     it.acc = 0.0;
+                    it.dot_matches = 0;
                     self.stats.col_fetches += 1;
                     it.st = N_M0;
                     if it.b_in_spad {
@@ -563,6 +602,7 @@ impl Kernel for InnerKernel {
                     let (pa, pb) = (self.th[t].pa, self.th[t].pb);
                     self.stats.matches += 1;
                     let it = &mut self.th[t];
+                    it.dot_matches += 1;
                     it.acc += self.a.values[pa] * self.bt.values[pb];
                     it.pa += 1;
                     it.pb += 1;
@@ -575,11 +615,16 @@ impl Kernel for InnerKernel {
                 }
                 N_WR => {
                     let it = &mut self.th[t];
+                    if it.dot_matches == 0 {
+                        // All-pairs only: an empty intersection writes nothing.
+                        it.li += 1;
+                        it.st = N_L;
+                        return Op::Alu(1);
+                    }
                     self.out.push((it.row, it.j, it.acc));
                     self.stats.dots += 1;
-                    let addr = self.out_base + t as u64 * self.out_stride + 16 * it.cursor;
-                    it.cursor += 1;
                     it.li += 1;
+                    let addr = self.outs.next_addr(t);
                     it.st = N_L;
                     return Op::DramWrite { addr, bytes: 16 };
                 }
@@ -621,6 +666,12 @@ impl Kernel for InnerKernel {
             s.col_fetches,
             "ops",
             "Columns of B fetched (once per output entry: the redundant fetches).",
+        );
+        out.int(
+            "inner_pairs",
+            s.pairs,
+            "ops",
+            "(row, column) pairs examined (all-pairs: every non-empty row of A with every column of B).",
         );
         out.int(
             "inner_list_spills",

@@ -69,27 +69,48 @@ impl Kernel for SmashKernel {
     }
 }
 
-/// Base DRAM addresses of an op's operands.
+/// Where an op's data lives in DRAM: the operand regions the workload allocated (sized by
+/// [`crate::workload::sparse::spgemm_operand_bytes`]: A and B in CSR then CSC, C as
+/// 16-byte entries) and the unit's workspace above every operand region (output overflow
+/// blocks, partial products, spilled lists; reused by each op the unit runs).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub struct Bases {
-    /// A's region.
+    /// A's region: A in CSR, then A in CSC.
     pub a: u64,
-    /// B's region.
+    /// B's region: B in CSR, then B in CSC.
     pub b: u64,
-    /// C's region (and scratch such as partial products).
+    /// C's region.
     pub c: u64,
+    /// Bytes of C's region.
+    pub c_bytes: u64,
+    /// First byte of the unit's workspace.
+    pub work: u64,
 }
 
 impl Bases {
-    /// Non-overlapping regions for `a` and `b` starting at 0 (standalone runs).
+    /// The regions of `A * B` packed from address 0, as the workload allocator would place
+    /// them for a trace of this one op (standalone runs).
     pub fn packed(a: &SparseMatrix, b: &SparseMatrix) -> Bases {
-        let ra = 2 * Compressed::new(0, a).end + 4096 * 4;
-        let rb = 2 * Compressed::new(0, b).end + 4096 * 4;
+        let r = crate::workload::sparse::spgemm_operand_bytes(a, b);
+        let pb = layout::align(r.a);
+        let pc = pb + layout::align(r.b);
         Bases {
             a: 0,
-            b: ra,
-            c: ra + rb,
+            b: pb,
+            c: pc,
+            c_bytes: r.c,
+            work: pc + layout::align(r.c),
         }
+    }
+
+    /// The output streams and the rest of the workspace of a kernel with `threads` threads.
+    pub fn outputs(&self, threads: usize) -> (layout::OutStreams, layout::Workspace) {
+        let mut ws = layout::Workspace::new(self.work);
+        let ovf = ws.take(layout::OutStreams::overflow_bytes(threads));
+        (
+            layout::OutStreams::new(self.c, self.c_bytes, ovf, threads),
+            ws,
+        )
     }
 }
 
@@ -130,6 +151,7 @@ pub fn build_kernel(
                     p.min(b.ncols as u64)
                 })
                 .collect();
+            let (outs, _) = bases.outputs(topo.threads.len());
             let engine = Engine::new(
                 cfg,
                 &topo,
@@ -137,7 +159,7 @@ pub fn build_kernel(
                 b,
                 la,
                 lb,
-                bases.c,
+                outs,
                 Source::Product,
                 Policy::of(kind),
                 0,
@@ -146,7 +168,14 @@ pub fn build_kernel(
             )?;
             Ok(Box::new(SmashKernel { engine }))
         }
-        KernelKind::Inner => Ok(Box::new(inner::InnerKernel::new(cfg, &topo, a, b, bases)?)),
+        KernelKind::Inner | KernelKind::InnerAllPairs => Ok(Box::new(inner::InnerKernel::new(
+            cfg,
+            &topo,
+            a,
+            b,
+            bases,
+            kind == KernelKind::InnerAllPairs,
+        )?)),
         KernelKind::Outer => Ok(Box::new(outer::OuterKernel::new(cfg, &topo, a, b, bases)?)),
     }
 }

@@ -27,7 +27,7 @@
 use super::Bases;
 use super::config::{KernelKind, PiumaConfig};
 use super::core::{Kernel, Op, Topology};
-use super::layout::{Buffers, Compressed, align};
+use super::layout::{Buffers, Compressed};
 use super::offload::Scope;
 use super::smash::{Engine, KernelError, Partials, Policy, Source, split_rows};
 use super::spad::SpadOp;
@@ -161,13 +161,9 @@ impl OuterKernel {
         let lb = Compressed::new(bases.b, &b);
         let la = Compressed::new(bases.a, &a);
         let bound: Vec<u64> = counts.iter().map(|&c| c.min(b.ncols as u64)).collect();
-        let nthreads = topo.threads.len() as u64;
-        let out_size = (16 * bound.iter().sum::<u64>().div_ceil(nthreads).max(1))
-            .next_multiple_of(4096)
-            * nthreads;
-        let stride = align(16 * core_total.iter().copied().max().unwrap_or(0) + 1);
-        let pbase = align(bases.c + out_size);
-        let region: Vec<u64> = (0..topo.cores as u64).map(|c| pbase + c * stride).collect();
+        // The partial products of each core's rows, in the unit's workspace.
+        let (outs, mut ws) = bases.outputs(topo.threads.len());
+        let region: Vec<u64> = core_total.iter().map(|&n| ws.take(16 * n)).collect();
         let src = Source::Partials(Partials {
             blocks: vec![Vec::new(); a.nrows],
             region,
@@ -183,7 +179,7 @@ impl OuterKernel {
             b.clone(),
             la,
             lb,
-            bases.c,
+            outs,
             src,
             Policy::of(KernelKind::Smash),
             reserved,

@@ -45,7 +45,7 @@
 use super::config::{KernelKind, PiumaConfig};
 use super::core::{Op, Topology};
 use super::hash::{HashFn, Probe, TableGeom};
-use super::layout::{Buffers, Compressed};
+use super::layout::{Buffers, Compressed, OutStreams};
 use super::offload::Scope;
 use super::spad::SpadOp;
 use crate::stats::StatSet;
@@ -229,7 +229,6 @@ struct Ts {
     expect: u64,
     s: u64,
     s_end: u64,
-    cursor: u64,
     wi: usize,
 }
 
@@ -270,8 +269,7 @@ pub struct Engine {
     e: u64,
     hash_cost: u32,
     probe_cost: u32,
-    out_base: u64,
-    out_stride: u64,
+    outs: OutStreams,
     groups: Vec<Group>,
     th: Vec<Ts>,
     out: Vec<(u32, u32, f64)>,
@@ -326,7 +324,7 @@ impl Engine {
         b: Arc<SparseMatrix>,
         la: Compressed,
         lb: Compressed,
-        out_base: u64,
+        outs: OutStreams,
         src: Source,
         policy: Policy,
         reserved: u64,
@@ -473,12 +471,9 @@ impl Engine {
             });
         }
         let ngroups = groups.len();
-        let total_bound: u64 = row_bound.iter().sum();
-        let nthreads = topo.threads.len() as u64;
         Ok(Engine {
             hash_cost: func.cost(),
             probe_cost: probe.cost(),
-            out_stride: (16 * total_bound.div_ceil(nthreads).max(1)).next_multiple_of(4096),
             a,
             b,
             la,
@@ -488,7 +483,7 @@ impl Engine {
             fetch_dma: cfg.fetch == "dma",
             bufs,
             e,
-            out_base,
+            outs,
             groups,
             th,
             out: Vec::new(),
@@ -1189,8 +1184,7 @@ impl Engine {
         let row = w.start as u64 + (ts.key >> cb);
         let col = ts.key & ((1u64 << cb) - 1);
         self.out.push((row as u32, col as u32, ts.val));
-        let addr = self.out_base + t as u64 * self.out_stride + 16 * ts.cursor;
-        ts.cursor += 1;
+        let addr = self.outs.next_addr(t);
         Op::DramWrite { addr, bytes: 16 }
     }
 

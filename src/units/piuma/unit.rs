@@ -1,8 +1,10 @@
 //! The PIUMA unit: an engine component (ports `ctl` and `mem`) that runs `spgemm` ops on
 //! the machine of [`super::core`].
 //!
-//! On `Issue`, the unit loads (or generates) A and B from the op's specs (cached across
-//! ops by spec string), builds the op's kernel and starts a [`Machine`] whose cycle 0 is
+//! On `Issue`, the unit takes A and B from the workload (read or generated, and checked,
+//! when the trace was read), lays them out in the op's operand regions (A and B in CSR then
+//! CSC, C's entries in the C region; scratch in the unit's workspace above every region,
+//! see [`super::Bases`]), builds the op's kernel and starts a [`Machine`] whose cycle 0 is
 //! the unit's current cycle. It then wakes once per cycle in which the machine has work
 //! (idle cycles are skipped), hands the machine's DRAM batches to `mem` as `MemReq`s, and
 //! feeds each `MemResp` back. When every thread has finished and every write has completed
@@ -10,9 +12,10 @@
 //! moved at the access granularity, `compute_cycles` = issue-busy cycles of an average
 //! pipeline, `mem_stall_cycles` = the rest of the op's cycles.
 //!
-//! A spec that cannot be read, or an input the configured machine cannot hold, stops the
-//! op: the unit then reports the problem through `waiting_for`, so the run ends with an
-//! error naming the unit, the op and the reason.
+//! Specs, files, shapes and kernel names are checked when the trace is read. What remains
+//! for run time is an input the configured machine cannot hold (e.g. a row whose hash table
+//! exceeds the scratchpad): it stops the op, and the unit reports the problem through
+//! `waiting_for`, so the run ends with an error naming the unit, the op and the reason.
 
 use super::config::{KernelKind, PiumaConfig};
 use super::core::Machine;
@@ -74,6 +77,8 @@ pub struct PiumaUnit {
     /// Finished ops, in completion order.
     pub records: Vec<Record>,
     busy_cycles: u64,
+    /// Energy action counts summed over ops (see `core::ENERGY_ACTIONS`).
+    energy: [u64; 5],
 }
 
 /// A short label of a matrix spec for statistic names.
@@ -122,6 +127,7 @@ impl PiumaUnit {
             failed: None,
             records: Vec::new(),
             busy_cycles: 0,
+            energy: [0; 5],
         }
     }
 
@@ -131,6 +137,10 @@ impl PiumaUnit {
     }
 
     fn matrix(&mut self, spec: &str) -> Result<Arc<SparseMatrix>, String> {
+        // Normally loaded (and checked) when the trace was read.
+        if let Some(m) = self.work.sparse.get(spec) {
+            return Ok(m.clone());
+        }
         if let Some(m) = self.cache.get(spec) {
             return Ok(m.clone());
         }
@@ -164,11 +174,12 @@ impl PiumaUnit {
             .matrix(&b_spec)
             .map_err(|e| format!("op `{id}`: {e}"))?;
         super::check_shapes(&am, &bm).map_err(|e| format!("op `{id}`: {e}"))?;
-        let packed = Bases::packed(&am, &bm);
         let bases = Bases {
-            a: addrs.a + packed.a,
-            b: addrs.a + packed.b,
-            c: addrs.a + packed.c,
+            a: addrs.a,
+            b: addrs.b,
+            c: addrs.c,
+            c_bytes: crate::workload::sparse::spgemm_operand_bytes(&am, &bm).c,
+            work: self.work.addr_end,
         };
         let products = am.gustavson_products(&bm);
         let k = build_kernel(&self.cfg, kind, am.clone(), bm.clone(), bases)
@@ -232,6 +243,9 @@ impl PiumaUnit {
         let m = &run.machine;
         let cycles = m.end_cycle();
         self.busy_cycles += cycles;
+        for (t, n) in self.energy.iter_mut().zip(m.energy_counts()) {
+            *t += n;
+        }
         let mut stats = StatSet::default();
         stats.int("cycles", cycles, "cycles", "Cycles of the op.");
         stats.int(
@@ -409,12 +423,22 @@ impl Component<Msg> for PiumaUnit {
             "ops",
             "Ops whose product disagreed with sprs's (nnz, structure or duplicates).",
         );
+        // Energy actions of all ops; the per-op copies below are plain counts.
+        let actions = crate::stats::energy::ACTIONS;
+        for (name, n) in super::core::ENERGY_ACTIONS.iter().zip(self.energy) {
+            s.int(
+                name,
+                n,
+                actions,
+                "Energy action count summed over ops (see docs/PIUMA.md, Energy).",
+            );
+        }
         for r in &self.records {
             for st in &r.stats.stats {
                 s.stats.push(crate::stats::Stat {
                     name: format!("op.{}.{}", r.id, st.name),
                     value: st.value.clone(),
-                    unit: st.unit,
+                    unit: if st.unit == actions { "ops" } else { st.unit },
                     desc: st.desc,
                 });
             }
@@ -450,7 +474,21 @@ impl Component<Msg> for PiumaUnit {
                 }
             }
         }
+        let verified = self.records.iter().filter(|r| r.verify.is_some()).count();
+        if verified > 0 {
+            s.headline(format!(
+                "verify: {} of {verified} spgemm ops match sprs's product",
+                verified - fails
+            ));
+        }
         for ((k1, k2), (sum, n)) in logs {
+            if k1 == KernelKind::Smash && k2 != KernelKind::SmashV2 && k2 != KernelKind::SmashV3 {
+                s.headline(format!(
+                    "SMASH v1 over {}: {:.2}x (geometric mean over {n} input pair(s))",
+                    k2.name(),
+                    (sum / n as f64).exp()
+                ));
+            }
             s.float(
                 &format!("speedup_geomean.{}_over_{}", k1.name(), k2.name()),
                 (sum / n as f64).exp(),
