@@ -15,6 +15,7 @@
 
 use super::config::{DramConfig, RowPolicyKind, SchedulerKind};
 use super::device::{Device, Loc};
+use super::power::Background;
 use super::refresh::Refresh;
 use super::scheduler;
 use super::standards::ControllerKind;
@@ -211,6 +212,8 @@ pub struct Controller {
     cas_pending: Option<(Buf, usize)>,
     /// Counters.
     pub stats: CtrlStats,
+    /// Background (standby) time of every power domain, for the energy model.
+    pub background: Background,
     /// Issued commands, if recording was enabled.
     pub log: Option<Vec<Issued>>,
     /// Finished client requests since the caller last drained this list.
@@ -265,6 +268,7 @@ impl Controller {
             },
             log: None,
             done: Vec::new(),
+            background: Background::new(&spec),
             spec,
         }
     }
@@ -839,15 +843,18 @@ impl Controller {
     }
 
     fn try_slot(&mut self, slot: Slot, edges: bool) -> bool {
-        let mut cand = None;
-        if slot == Slot::Col {
-            let f = Filter {
-                slot,
-                no_close_active: false,
-                split: false,
-            };
-            cand = self.scan(Buf::Active, f, edges).map(|i| (Buf::Active, i));
-        }
+        // Requests whose row is being opened come first on both buses. Ramulator 2.1's HBM
+        // controllers look at them on the column bus only, which deadlocks once a request of the
+        // active queue needs a row command again (its row closed under it by an auto-precharge
+        // of the closed-row policy): nothing else may then close or refresh that bank. Under the
+        // open policy an opened request only ever needs column commands, so looking at the
+        // active queue on the row bus too changes nothing there.
+        let f = Filter {
+            slot,
+            no_close_active: false,
+            split: false,
+        };
+        let mut cand = self.scan(Buf::Active, f, edges).map(|i| (Buf::Active, i));
         if cand.is_none() {
             cand = self.pick_prio(slot, edges, false).map(|i| (Buf::Prio, i));
         }
@@ -956,6 +963,19 @@ impl Controller {
     fn issue_cmd(&mut self, cmd: u8, loc: &Loc) {
         self.dev.issue(cmd, loc, self.clk);
         self.stats.commands[cmd as usize] += 1;
+        let kind = self.spec.commands[cmd as usize].kind;
+        if !matches!(
+            kind,
+            CmdKind::Rd | CmdKind::Wr | CmdKind::CasRd | CmdKind::CasWr | CmdKind::Act2
+        ) {
+            let banks = if self.spec.commands[cmd as usize].all_bank {
+                self.dev.bank_range(loc)
+            } else {
+                let b = loc.bank(self.dev.org().bank_level);
+                b..b + 1
+            };
+            self.background.command(kind, banks, self.clk);
+        }
         if let Some(log) = &mut self.log {
             log.push(Issued {
                 clk: self.clk,

@@ -105,6 +105,11 @@ pub struct Device {
     pub banks: Vec<Bank>,
     /// Per bank: incremented whenever the bank's state changes.
     versions: Vec<u32>,
+    /// Incremented by every issued command (ready clocks change only then).
+    epoch: u64,
+    /// Per (bank, command): `(epoch, earliest)` of the last bank-level query, valid while no
+    /// command has issued since.
+    memo: Vec<std::cell::Cell<(u64, i64)>>,
 }
 
 impl Device {
@@ -184,6 +189,8 @@ impl Device {
                 org.banks()
             ],
             versions: vec![0; org.banks()],
+            epoch: 1,
+            memo: vec![std::cell::Cell::new((0, 0)); org.banks() * ncmd],
             org,
         }
     }
@@ -200,8 +207,24 @@ impl Device {
     }
 
     /// Earliest tick at which `cmd` may issue to `loc`, given everything issued so far.
+    /// Bank-level queries are memoised until the next issued command (a queue holds many
+    /// requests to one bank needing the same command).
     #[inline]
     pub fn earliest(&self, cmd: u8, loc: &Loc) -> i64 {
+        if loc.depth as usize == self.org.bank_level {
+            let m = &self.memo[loc.node[self.org.bank_level] as usize * self.ncmd + cmd as usize];
+            let (epoch, v) = m.get();
+            if epoch == self.epoch {
+                return v;
+            }
+            let v = self.earliest_uncached(cmd, loc);
+            m.set((self.epoch, v));
+            return v;
+        }
+        self.earliest_uncached(cmd, loc)
+    }
+
+    fn earliest_uncached(&self, cmd: u8, loc: &Loc) -> i64 {
         let cmd = cmd as usize;
         let depth = loc.depth as usize;
         let mut e = 0i64;
@@ -253,6 +276,7 @@ impl Device {
 
     /// Record that `cmd` issued to `loc` at tick `clk`: update ready clocks and bank state.
     pub fn issue(&mut self, cmd: u8, loc: &Loc, clk: i64) {
+        self.epoch += 1;
         let c = cmd as usize;
         let depth = loc.depth as usize;
         for l in 0..=self.org.bank_level {
