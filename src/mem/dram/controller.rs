@@ -157,6 +157,17 @@ enum Slot {
     Row,
 }
 
+/// Outcome of the full look at one request of a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// Ready and eligible: issue it.
+    Pick,
+    /// Due but not eligible now.
+    Ineligible,
+    /// Not ready yet (or on the other command bus).
+    Later,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Filter {
     slot: Slot,
@@ -200,6 +211,14 @@ pub struct Controller {
     pre_injected: Vec<bool>,
     active_per_bank: Vec<u16>,
     scratch: Vec<(bool, i64)>,
+    /// Per queue (active, read, write) and command bus class (any, row, col): a lower bound
+    /// of the ready ticks of the queued requests whose command is of that class, and whether
+    /// the last full look found a request due but not eligible. A scan at a tick below the
+    /// bound, with nothing stuck, can find nothing and is skipped.
+    lo: [[i64; 3]; 3],
+    stuck: [[bool; 3]; 3],
+    /// Per queue (active, read, write) and bank: how many queued requests go to that bank.
+    per_bank: [Vec<u16>; 3],
     clk: i64,
     wake: i64,
     // HBM3 edges.
@@ -249,6 +268,9 @@ impl Controller {
             pre_injected: vec![false; banks],
             active_per_bank: vec![0; banks],
             scratch: vec![(false, 0); banks],
+            lo: [[i64::MIN; 3]; 3],
+            stuck: [[true; 3]; 3],
+            per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
             clk: 0,
             wake: i64::MAX,
             rising: RisingInfo {
@@ -320,7 +342,6 @@ impl Controller {
     /// between ticks `now` and `now + 1` are first scheduled at `now + 1`). Returns false if
     /// the target queue is full.
     pub fn send(&mut self, addr: u64, loc: Loc, write: bool, tag: u64, now: i64) -> bool {
-        let spec = &self.spec;
         if !write {
             if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.reads += 1;
@@ -333,7 +354,10 @@ impl Controller {
             if self.read_q.len() >= self.rq_max {
                 return false;
             }
-            let r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            self.derive(&mut r);
+            self.note(Buf::Read, &r);
+            self.per_bank[1][r.bank as usize] += 1;
             self.read_q.push(r);
             self.stats.reads += 1;
         } else {
@@ -350,12 +374,14 @@ impl Controller {
             if self.write_q.len() >= self.wq_max {
                 return false;
             }
-            let r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            let mut r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            self.derive(&mut r);
+            self.note(Buf::Write, &r);
+            self.per_bank[2][r.bank as usize] += 1;
             self.write_q.push(r);
             self.write_addrs.push(addr);
             self.stats.writes += 1;
         }
-        let _ = spec;
         true
     }
 
@@ -584,6 +610,44 @@ impl Controller {
         }
     }
 
+    /// Derive the next command of a request from its bank's state, and a lower bound of the
+    /// tick it may issue at.
+    #[inline]
+    fn derive(&self, r: &mut Req) {
+        r.ver = self.dev.bank_version(r.bank as usize);
+        r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+        let ci = &self.spec.commands[r.cmd as usize];
+        r.cmd_closing_single = ci.closing && !ci.all_bank;
+        r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+        r.ecache = self.dev.earliest(r.cmd, &r.loc);
+    }
+
+    /// Keep the lower bounds of queue `b` below the bound of request `r`.
+    #[inline]
+    fn note(&mut self, b: Buf, r: &Req) {
+        let Some(qi) = Self::lo_index(b) else {
+            return;
+        };
+        let lo = &mut self.lo[qi];
+        lo[0] = lo[0].min(r.ecache);
+        if r.cmd_bus & 1 != 0 {
+            lo[1] = lo[1].min(r.ecache);
+        }
+        if r.cmd_bus & 2 != 0 {
+            lo[2] = lo[2].min(r.ecache);
+        }
+    }
+
+    #[inline]
+    fn lo_index(b: Buf) -> Option<usize> {
+        match b {
+            Buf::Active => Some(0),
+            Buf::Read => Some(1),
+            Buf::Write => Some(2),
+            _ => None,
+        }
+    }
+
     fn derive_cmds(&mut self, b: Buf) {
         let q = match b {
             Buf::Active => &mut self.active,
@@ -710,69 +774,107 @@ impl Controller {
         // FR-FCFS in one pass. Every queue is kept in arrival order (ties in Ramulator's list
         // order), so the first eligible request that is ready now is the oldest one: stop
         // there. Only when nothing is ready is the whole queue looked at, for the wake-up.
-        let mut q = std::mem::take(self.queue_mut(b));
+        // A request whose bank state is unchanged since its command was derived (`issue_cmd`
+        // marks the requests of a bank whose state changes with `ver = u32::MAX`) and whose
+        // lower bound `ecache` lies in the future cannot be ready and only feeds the wake-up;
+        // the others take the full path.
         let clk = self.clk;
-        let bl = self.dev.org().bank_level;
+        let (need, cls): (u8, usize) = match f.slot {
+            Slot::Any => (0, 0),
+            Slot::Row => (1, 1),
+            Slot::Col => (2, 2),
+        };
+        let qi = Self::lo_index(b).unwrap_or(0);
+        let exact = !edges && !f.split;
+        if exact && !self.stuck[qi][cls] && clk < self.lo[qi][cls] {
+            // Nothing of this bus class is due: the full look would find nothing.
+            self.wake = self.wake.min(self.lo[qi][cls]);
+            return None;
+        }
+        let mut q = std::mem::take(self.queue_mut(b));
         let mut best: Option<usize> = None;
         let mut earliest = i64::MAX;
+        let mut stuck = false;
         for i in 0..q.len() {
-            let r = &mut q[i];
-            if r.loc.depth as usize == bl {
-                let v = self.dev.bank_version(r.bank as usize);
-                if v != r.ver {
-                    r.ver = v;
-                    r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                    let ci = &self.spec.commands[r.cmd as usize];
-                    r.cmd_closing_single = ci.closing && !ci.all_bank;
-                    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
-                } else {
-                    if (f.slot == Slot::Row && r.cmd_bus & 1 == 0)
-                        || (f.slot == Slot::Col && r.cmd_bus & 2 == 0)
-                    {
-                        // The other command bus's scan covers this request.
-                        continue;
-                    }
-                    if r.ecache <= clk {
-                        // Possibly ready: the bound is worth refreshing only if the request
-                        // could be chosen at all (eligibility depends on state, not time).
-                        if !self.eligible(&q[i], &f, edges) {
-                            continue;
-                        }
-                        let r = &mut q[i];
-                        r.ecache = self.dev.earliest(r.cmd, &r.loc);
-                        if r.ecache <= clk {
-                            best = Some(i);
-                            earliest = r.ecache;
-                            break;
-                        }
-                        earliest = earliest.min(r.ecache);
-                        continue;
-                    }
-                }
-            } else {
-                r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                let ci = &self.spec.commands[r.cmd as usize];
-                r.cmd_closing_single = ci.closing && !ci.all_bank;
-                r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-                r.ecache = self.dev.earliest(r.cmd, &r.loc);
-            }
             let r = &q[i];
-            if r.ecache > clk {
-                earliest = earliest.min(r.ecache);
-                continue;
+            if r.ver != u32::MAX {
+                // Bank state unchanged since `cmd` was derived.
+                debug_assert_eq!(r.ver, self.dev.bank_version(r.bank as usize));
+                if need != 0 && r.cmd_bus & need == 0 {
+                    // The other command bus's scan covers this request.
+                    continue;
+                }
+                if r.ecache > clk {
+                    earliest = earliest.min(r.ecache);
+                    continue;
+                }
             }
-            if !self.eligible(r, &f, edges) {
-                continue;
+            match self.scan_slow(&mut q, i, &f, edges, need, &mut earliest) {
+                Look::Pick => {
+                    best = Some(i);
+                    break;
+                }
+                Look::Ineligible => stuck = true,
+                Look::Later => {}
             }
-            debug_assert!(best.is_none_or(|b| q[b].arrive <= r.arrive));
-            best = Some(i);
-            earliest = earliest.min(r.ecache);
-            break;
         }
         *self.queue_mut(b) = q;
         self.wake = self.wake.min(earliest);
+        if best.is_none() {
+            // A complete look: `earliest` is the smallest bound of this class.
+            self.lo[qi][cls] = earliest;
+            self.stuck[qi][cls] = stuck || !exact;
+        } else {
+            self.stuck[qi][cls] = true;
+        }
         best
+    }
+
+    /// The full look at request `i` of a scan (its bound has passed or its bank state
+    /// changed): whether it is the one to issue, could not be chosen now, or is not ready.
+    #[inline(never)]
+    fn scan_slow(
+        &self,
+        q: &mut [Req],
+        i: usize,
+        f: &Filter,
+        edges: bool,
+        need: u8,
+        earliest: &mut i64,
+    ) -> Look {
+        let clk = self.clk;
+        let r = &mut q[i];
+        debug_assert_eq!(r.loc.depth as usize, self.dev.org().bank_level);
+        let v = self.dev.bank_version(r.bank as usize);
+        if v != r.ver {
+            self.derive(r);
+        } else {
+            if need != 0 && r.cmd_bus & need == 0 {
+                // The other command bus's scan covers this request.
+                return Look::Later;
+            }
+            // Possibly ready: the bound is worth refreshing only if the request could be
+            // chosen at all (eligibility depends on state, not time).
+            if !self.eligible(r, f, edges) {
+                return Look::Ineligible;
+            }
+            r.ecache = self.dev.earliest(r.cmd, &r.loc);
+            if r.ecache <= clk {
+                *earliest = r.ecache;
+                return Look::Pick;
+            }
+            *earliest = (*earliest).min(r.ecache);
+            return Look::Later;
+        }
+        if r.ecache > clk {
+            *earliest = (*earliest).min(r.ecache);
+            return Look::Later;
+        }
+        if !self.eligible(r, f, edges) {
+            return Look::Ineligible;
+        }
+        *earliest = (*earliest).min(r.ecache);
+        Look::Pick
     }
 
     fn pick_prio(&mut self, slot: Slot, edges: bool, split: bool) -> Option<usize> {
@@ -964,6 +1066,40 @@ impl Controller {
         self.dev.issue(cmd, loc, self.clk);
         self.stats.commands[cmd as usize] += 1;
         let kind = self.spec.commands[cmd as usize].kind;
+        if matches!(
+            kind,
+            CmdKind::Act
+                | CmdKind::Act1
+                | CmdKind::Act2
+                | CmdKind::PrePb
+                | CmdKind::Rda
+                | CmdKind::Wra
+                | CmdKind::PreAb
+        ) {
+            // The bank state changed: derive the next command of the queued requests to those
+            // banks again now (a scan trusts every request's command and bound).
+            let banks = if kind == CmdKind::PreAb {
+                self.dev.bank_range(loc)
+            } else {
+                let b = loc.bank(self.dev.org().bank_level);
+                b..b + 1
+            };
+            let (lo, hi) = (banks.start as u32, banks.end as u32);
+            for b in [Buf::Read, Buf::Write, Buf::Active] {
+                let qi = Self::lo_index(b).unwrap_or(0);
+                if self.per_bank[qi][banks.clone()].iter().all(|&n| n == 0) {
+                    continue;
+                }
+                let mut q = std::mem::take(self.queue_mut(b));
+                for r in q.iter_mut() {
+                    if r.bank >= lo && r.bank < hi {
+                        self.derive(r);
+                        self.note(b, r);
+                    }
+                }
+                *self.queue_mut(b) = q;
+            }
+        }
         if !matches!(
             kind,
             CmdKind::Rd | CmdKind::Wr | CmdKind::CasRd | CmdKind::CasWr | CmdKind::Act2
@@ -1015,11 +1151,20 @@ impl Controller {
         }
     }
 
-    fn retire(&mut self, b: Buf, i: usize) {
+    /// Remove request `i` of queue `b`, keeping the per-bank counts and write addresses.
+    fn take_out(&mut self, b: Buf, i: usize) -> Req {
         let r = self.queue_mut(b).remove(i);
         if b == Buf::Write {
             self.write_addrs.remove(i);
         }
+        if let Some(qi) = Self::lo_index(b) {
+            self.per_bank[qi][r.bank as usize] -= 1;
+        }
+        r
+    }
+
+    fn retire(&mut self, b: Buf, i: usize) {
+        let r = self.take_out(b, i);
         let bl = self.dev.org().bank_level;
         if b == Buf::Active {
             self.active_per_bank[r.loc.bank(bl)] -= 1;
@@ -1053,10 +1198,13 @@ impl Controller {
         if self.active.len() >= self.dev.org().banks() {
             return;
         }
-        let r = self.queue_mut(b).remove(i);
-        if b == Buf::Write {
-            self.write_addrs.remove(i);
+        let mut r = self.take_out(b, i);
+        if r.ver == u32::MAX {
+            // From the activating queue (LPDDR5), whose commands are set by `pick_act2`.
+            self.derive(&mut r);
         }
+        self.note(Buf::Active, &r);
+        self.per_bank[0][r.bank as usize] += 1;
         let bl = self.dev.org().bank_level;
         self.active_per_bank[r.loc.bank(bl)] += 1;
         // Keep the active queue in arrival order (equal arrivals in promotion order), so that
@@ -1147,10 +1295,7 @@ impl Controller {
     }
 
     fn move_to_activating(&mut self, b: Buf, i: usize) {
-        let r = self.queue_mut(b).remove(i);
-        if b == Buf::Write {
-            self.write_addrs.remove(i);
-        }
+        let r = self.take_out(b, i);
         let bl = self.dev.org().bank_level;
         let bank = r.loc.bank(bl);
         if b == Buf::Active {

@@ -95,8 +95,15 @@ pub struct Device {
     act: u8,
     act2: u8,
     ready: Vec<i64>,
-    cons: Vec<Vec<Entry>>,
-    has_sib: Vec<bool>,
+    /// Per (level, earlier command): ranges into `plain`, `windowed` and `sib`.
+    ranges: Vec<[u32; 6]>,
+    /// Constraints on the same node with window 1, one per later command (the largest
+    /// latency: applying max(ready, t + a) then max(ready, t + b) is max(ready, t + max(a, b))).
+    plain: Vec<(u16, i64)>,
+    /// Constraints on the same node with a longer window (tFAW): (later, latency, window).
+    windowed: Vec<(u16, i64, u32)>,
+    /// Constraints on the sibling nodes, one per later command.
+    sib: Vec<(u16, i64)>,
     check_levels: Vec<([u8; MAX_LEVELS], u8)>,
     hist_w: Vec<u32>,
     hist_off: Vec<usize>,
@@ -119,7 +126,6 @@ impl Device {
         let ncmd = spec.commands.len();
         let nl = org.bank_level + 1;
         let mut cons = vec![Vec::new(); nl * ncmd];
-        let mut has_sib = vec![false; nl * ncmd];
         let mut targeted = vec![false; nl * ncmd];
         for c in &spec.table {
             if c.level >= nl {
@@ -132,10 +138,34 @@ impl Device {
                 window: c.window,
                 sibling: c.sibling,
             });
-            if c.sibling {
-                has_sib[k] = true;
-            }
             targeted[c.level * ncmd + c.fol as usize] = true;
+        }
+        let (mut plain, mut windowed, mut sib) = (Vec::new(), Vec::new(), Vec::new());
+        let mut ranges = vec![[0u32; 6]; nl * ncmd];
+        for (k, list) in cons.iter().enumerate() {
+            let mut p: std::collections::BTreeMap<u16, i64> = Default::default();
+            let mut w: std::collections::BTreeMap<(u16, u32), i64> = Default::default();
+            let mut sb: std::collections::BTreeMap<u16, i64> = Default::default();
+            for e in list {
+                let slot = if e.sibling {
+                    sb.entry(e.fol).or_insert(i64::MIN)
+                } else if e.window <= 1 {
+                    p.entry(e.fol).or_insert(i64::MIN)
+                } else {
+                    w.entry((e.fol, e.window)).or_insert(i64::MIN)
+                };
+                *slot = (*slot).max(e.lat);
+            }
+            let r = &mut ranges[k];
+            r[0] = plain.len() as u32;
+            plain.extend(p);
+            r[1] = plain.len() as u32;
+            r[2] = windowed.len() as u32;
+            windowed.extend(w.into_iter().map(|((f, win), l)| (f, l, win)));
+            r[3] = windowed.len() as u32;
+            r[4] = sib.len() as u32;
+            sib.extend(sb);
+            r[5] = sib.len() as u32;
         }
         let check_levels = (0..ncmd)
             .map(|cmd| {
@@ -154,9 +184,10 @@ impl Device {
         for l in 0..nl {
             for cmd in 0..ncmd {
                 let k = l * ncmd + cmd;
+                // History is needed only by windowed constraints (window > 1).
                 let w = cons[k]
                     .iter()
-                    .filter(|e| !e.sibling)
+                    .filter(|e| !e.sibling && e.window > 1)
                     .map(|e| e.window)
                     .max()
                     .unwrap_or(0);
@@ -175,8 +206,10 @@ impl Device {
             act: ids.act.unwrap_or(0),
             act2: ids.act2.unwrap_or(0),
             ready: vec![0; org.total_nodes() * ncmd],
-            cons,
-            has_sib,
+            ranges,
+            plain,
+            windowed,
+            sib,
             check_levels,
             hist_w,
             hist_off,
@@ -247,30 +280,29 @@ impl Device {
 
     fn update_node(&mut self, l: usize, n: usize, cmd: usize, clk: i64) {
         let k = l * self.ncmd + cmd;
-        if self.cons[k].is_empty() {
+        let [p0, p1, w0, w1, _, _] = self.ranges[k];
+        let w = self.hist_w[k] as usize;
+        if p0 == p1 && w0 == w1 && w == 0 {
             return;
         }
-        let w = self.hist_w[k] as usize;
         let h0 = self.hist_off[k] + n * w;
         if w > 0 {
             self.hist.copy_within(h0..h0 + w - 1, h0 + 1);
             self.hist[h0] = clk;
         }
         let row = (self.org.base[l] + n) * self.ncmd;
-        for e in &self.cons[k] {
-            if e.sibling {
-                continue;
-            }
-            let past = if e.window <= 1 {
-                clk
-            } else {
-                self.hist[h0 + e.window as usize - 1]
-            };
+        let ready = &mut self.ready[row..row + self.ncmd];
+        for &(fol, lat) in &self.plain[p0 as usize..p1 as usize] {
+            let r = &mut ready[fol as usize];
+            *r = (*r).max(clk + lat);
+        }
+        for &(fol, lat, window) in &self.windowed[w0 as usize..w1 as usize] {
+            let past = self.hist[h0 + window as usize - 1];
             if past < 0 {
                 continue;
             }
-            let r = &mut self.ready[row + e.fol as usize];
-            *r = (*r).max(past + e.lat);
+            let r = &mut ready[fol as usize];
+            *r = (*r).max(past + lat);
         }
     }
 
@@ -289,7 +321,8 @@ impl Device {
                 continue;
             }
             let k = l * self.ncmd + c;
-            if l > 0 && self.has_sib[k] {
+            let [_, _, _, _, s0, s1] = self.ranges[k];
+            if l > 0 && s0 != s1 {
                 let size = self.org.sizes[l] as usize;
                 let first = loc.node[l - 1] as usize * size;
                 for n in first..first + size {
@@ -297,11 +330,10 @@ impl Device {
                         continue;
                     }
                     let row = (self.org.base[l] + n) * self.ncmd;
-                    for e in &self.cons[k] {
-                        if e.sibling {
-                            let r = &mut self.ready[row + e.fol as usize];
-                            *r = (*r).max(clk + e.lat);
-                        }
+                    let ready = &mut self.ready[row..row + self.ncmd];
+                    for &(fol, lat) in &self.sib[s0 as usize..s1 as usize] {
+                        let r = &mut ready[fol as usize];
+                        *r = (*r).max(clk + lat);
                     }
                 }
             }
