@@ -219,6 +219,10 @@ pub struct Controller {
     stuck: [[bool; 3]; 3],
     /// Per queue (active, read, write) and bank: how many queued requests go to that bank.
     per_bank: [Vec<u16>; 3],
+    /// Per bank, within one scan (`scan_id`): the command looked at, whether it was eligible
+    /// and its ready tick. Requests to one bank needing one command share both.
+    scan_memo: Vec<(u64, u8, bool, i64)>,
+    scan_id: u64,
     clk: i64,
     wake: i64,
     // HBM3 edges.
@@ -271,6 +275,8 @@ impl Controller {
             lo: [[i64::MIN; 3]; 3],
             stuck: [[true; 3]; 3],
             per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
+            scan_memo: vec![(0, 0, false, 0); banks],
+            scan_id: 0,
             clk: 0,
             wake: i64::MAX,
             rising: RisingInfo {
@@ -622,7 +628,8 @@ impl Controller {
         r.ecache = self.dev.earliest(r.cmd, &r.loc);
     }
 
-    /// Keep the lower bounds of queue `b` below the bound of request `r`.
+    /// Keep the lower bounds of queue `b` below the bound of request `r` (whose command is
+    /// derived from the current bank state).
     #[inline]
     fn note(&mut self, b: Buf, r: &Req) {
         let Some(qi) = Self::lo_index(b) else {
@@ -774,8 +781,7 @@ impl Controller {
         // FR-FCFS in one pass. Every queue is kept in arrival order (ties in Ramulator's list
         // order), so the first eligible request that is ready now is the oldest one: stop
         // there. Only when nothing is ready is the whole queue looked at, for the wake-up.
-        // A request whose bank state is unchanged since its command was derived (`issue_cmd`
-        // marks the requests of a bank whose state changes with `ver = u32::MAX`) and whose
+        // A request whose bank state is unchanged since its command was derived and whose
         // lower bound `ecache` lies in the future cannot be ready and only feeds the wake-up;
         // the others take the full path.
         let clk = self.clk;
@@ -792,24 +798,44 @@ impl Controller {
             return None;
         }
         let mut q = std::mem::take(self.queue_mut(b));
+        let mut memo = std::mem::take(&mut self.scan_memo);
+        self.scan_id += 1;
         let mut best: Option<usize> = None;
         let mut earliest = i64::MAX;
         let mut stuck = false;
         for i in 0..q.len() {
             let r = &q[i];
-            if r.ver != u32::MAX {
-                // Bank state unchanged since `cmd` was derived.
-                debug_assert_eq!(r.ver, self.dev.bank_version(r.bank as usize));
-                if need != 0 && r.cmd_bus & need == 0 {
-                    // The other command bus's scan covers this request.
-                    continue;
-                }
-                if r.ecache > clk {
-                    earliest = earliest.min(r.ecache);
+            // One data-dependent branch for the common case (random traffic makes each of
+            // these tests unpredictable): bank state unchanged since `cmd` was derived, and
+            // either on the other command bus (that bus's scan covers it) or not due yet.
+            let current = r.ver == self.dev.bank_version(r.bank as usize);
+            let on_bus = need == 0 || r.cmd_bus & need != 0;
+            let future = r.ecache > clk;
+            if current & (!on_bus | future) {
+                let bound = if on_bus { r.ecache } else { i64::MAX };
+                earliest = earliest.min(bound);
+                continue;
+            }
+            if current {
+                // Due: another request to the same bank needing the same command may already
+                // have been looked at in this scan (same eligibility, same ready tick).
+                let m = memo[r.bank as usize];
+                if m.0 == self.scan_id && m.1 == r.cmd {
+                    if !m.2 {
+                        stuck = true;
+                        continue;
+                    }
+                    q[i].ecache = m.3;
+                    if m.3 <= clk {
+                        earliest = m.3;
+                        best = Some(i);
+                        break;
+                    }
+                    earliest = earliest.min(m.3);
                     continue;
                 }
             }
-            match self.scan_slow(&mut q, i, &f, edges, need, &mut earliest) {
+            match self.scan_slow(&mut q, i, &f, edges, need, &mut earliest, &mut memo) {
                 Look::Pick => {
                     best = Some(i);
                     break;
@@ -819,6 +845,7 @@ impl Controller {
             }
         }
         *self.queue_mut(b) = q;
+        self.scan_memo = memo;
         self.wake = self.wake.min(earliest);
         if best.is_none() {
             // A complete look: `earliest` is the smallest bound of this class.
@@ -841,6 +868,7 @@ impl Controller {
         edges: bool,
         need: u8,
         earliest: &mut i64,
+        memo: &mut [(u64, u8, bool, i64)],
     ) -> Look {
         let clk = self.clk;
         let r = &mut q[i];
@@ -854,11 +882,25 @@ impl Controller {
                 return Look::Later;
             }
             // Possibly ready: the bound is worth refreshing only if the request could be
-            // chosen at all (eligibility depends on state, not time).
-            if !self.eligible(r, f, edges) {
+            // chosen at all (eligibility depends on state, not time). Both depend only on the
+            // bank and the command, which requests to one bank often share.
+            let m = &mut memo[r.bank as usize];
+            let (elig, e) = if m.0 == self.scan_id && m.1 == r.cmd {
+                (m.2, m.3)
+            } else {
+                let elig = self.eligible(r, f, edges);
+                let e = if elig {
+                    self.dev.earliest(r.cmd, &r.loc)
+                } else {
+                    0
+                };
+                *m = (self.scan_id, r.cmd, elig, e);
+                (elig, e)
+            };
+            if !elig {
                 return Look::Ineligible;
             }
-            r.ecache = self.dev.earliest(r.cmd, &r.loc);
+            r.ecache = e;
             if r.ecache <= clk {
                 *earliest = r.ecache;
                 return Look::Pick;
@@ -1076,28 +1118,19 @@ impl Controller {
                 | CmdKind::Wra
                 | CmdKind::PreAb
         ) {
-            // The bank state changed: derive the next command of the queued requests to those
-            // banks again now (a scan trusts every request's command and bound).
+            // The bank state changed: the queued requests to those banks derive their next
+            // command again when a scan reaches them (their `ver` no longer matches).
             let banks = if kind == CmdKind::PreAb {
                 self.dev.bank_range(loc)
             } else {
                 let b = loc.bank(self.dev.org().bank_level);
                 b..b + 1
             };
-            let (lo, hi) = (banks.start as u32, banks.end as u32);
-            for b in [Buf::Read, Buf::Write, Buf::Active] {
-                let qi = Self::lo_index(b).unwrap_or(0);
-                if self.per_bank[qi][banks.clone()].iter().all(|&n| n == 0) {
-                    continue;
+            // Requests to those banks need another command now; their scans must look.
+            for qi in 0..3 {
+                if self.per_bank[qi][banks.clone()].iter().any(|&n| n != 0) {
+                    self.lo[qi] = [i64::MIN; 3];
                 }
-                let mut q = std::mem::take(self.queue_mut(b));
-                for r in q.iter_mut() {
-                    if r.bank >= lo && r.bank < hi {
-                        self.derive(r);
-                        self.note(b, r);
-                    }
-                }
-                *self.queue_mut(b) = q;
             }
         }
         if !matches!(
@@ -1198,12 +1231,13 @@ impl Controller {
         if self.active.len() >= self.dev.org().banks() {
             return;
         }
-        let mut r = self.take_out(b, i);
-        if r.ver == u32::MAX {
-            // From the activating queue (LPDDR5), whose commands are set by `pick_act2`.
-            self.derive(&mut r);
+        let r = self.take_out(b, i);
+        if r.ver == self.dev.bank_version(r.bank as usize) {
+            self.note(Buf::Active, &r);
+        } else {
+            // From the activating queue (LPDDR5), or its bank changed: look again.
+            self.lo[0] = [i64::MIN; 3];
         }
-        self.note(Buf::Active, &r);
         self.per_bank[0][r.bank as usize] += 1;
         let bl = self.dev.org().bank_level;
         self.active_per_bank[r.loc.bank(bl)] += 1;

@@ -105,6 +105,8 @@ pub struct Device {
     /// Constraints on the sibling nodes, one per later command.
     sib: Vec<(u16, i64)>,
     check_levels: Vec<([u8; MAX_LEVELS], u8)>,
+    /// Per bank and level up to the bank level: the offset of that node's row in `ready`.
+    bank_rows: Vec<[u32; MAX_LEVELS]>,
     hist_w: Vec<u32>,
     hist_off: Vec<usize>,
     hist: Vec<i64>,
@@ -196,8 +198,23 @@ impl Device {
                 total += w as usize * org.nodes[l];
             }
         }
+        let bl = org.bank_level;
+        let bank_rows = (0..org.banks())
+            .map(|b| {
+                let mut a = [0u32; MAX_LEVELS];
+                let mut n = b;
+                for l in (0..=bl).rev() {
+                    a[l] = ((org.base[l] + n) * ncmd) as u32;
+                    if l > 0 {
+                        n /= org.sizes[l] as usize;
+                    }
+                }
+                a
+            })
+            .collect();
         let ids = spec.ids;
         Device {
+            bank_rows,
             ncmd,
             kinds: spec.commands.iter().map(|c| c.kind).collect(),
             split_act: ids.act2.is_some(),
@@ -250,7 +267,12 @@ impl Device {
             if epoch == self.epoch {
                 return v;
             }
-            let v = self.earliest_uncached(cmd, loc);
+            let rows = &self.bank_rows[loc.node[self.org.bank_level] as usize];
+            let (levels, n) = &self.check_levels[cmd as usize];
+            let mut v = 0i64;
+            for &l in &levels[..*n as usize] {
+                v = v.max(self.ready[rows[l as usize] as usize + cmd as usize]);
+            }
             m.set((self.epoch, v));
             return v;
         }
