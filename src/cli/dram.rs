@@ -112,6 +112,17 @@ fn print_summary(s: &Summary, wall: f64, cpu: Option<f64>) {
         s.row_conflicts,
         s.refreshes
     );
+    let e = &s.energy;
+    println!(
+        "  energy {:.3} uJ ({:.1} mW): ACT {:.3}  RD {:.3}  WR {:.3}  REF {:.3}  background {:.3} uJ",
+        e.total_pj / 1e6,
+        e.average_power_mw,
+        e.by_kind.act_pj / 1e6,
+        e.by_kind.rd_pj / 1e6,
+        e.by_kind.wr_pj / 1e6,
+        e.by_kind.ref_pj / 1e6,
+        e.by_kind.background_pj / 1e6
+    );
     let cyc_per_s = if wall > 0.0 {
         s.cycles_to_complete as f64 / wall
     } else {

@@ -67,6 +67,10 @@ pub trait Component<M: Message>: AsAny {
     fn waiting_for(&self) -> Option<String> {
         None
     }
+    /// The run ended at `end` (called once, after the last event, before statistics are
+    /// read): a component whose statistics depend on elapsed time (e.g. DRAM background
+    /// energy) brings itself to `end`.
+    fn finish(&mut self, _end: Tick) {}
     /// Export statistics (called after the run).
     fn stats(&self, _out: &mut StatSet) {}
 }

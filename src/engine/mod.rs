@@ -387,6 +387,9 @@ impl<M: Message> Simulator<M> {
                 waiting,
             });
         }
+        for c in &mut self.comps {
+            c.finish(self.k.now);
+        }
         Ok(RunInfo {
             end: self.k.now,
             events: self.k.events,

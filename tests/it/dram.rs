@@ -415,7 +415,7 @@ mod cli {
         ] {
             assert!(s.get(k).is_some(), "missing {k}");
         }
-        assert_eq!(s["schema_version"], 1);
+        assert_eq!(s["schema_version"], 2);
         assert_eq!(s["reads"], 2);
         assert_eq!(s["writes"], 1);
         assert_eq!(s["commands"]["ACT"], 1);
@@ -544,4 +544,455 @@ fn figures_for_analytical_models() {
     // GDDR6: two 16-bit channels, 32 B per 2 x 570 ps each.
     let g = cfg(4);
     assert!((g.peak_gbps().unwrap() - 2.0 * 32.0 / 1.14).abs() < 1e-9);
+}
+
+// ---------------------------------------------------------------------------------------
+// Energy: hand calculations from the datasheet currents (docs/DRAM.md, Energy).
+// ---------------------------------------------------------------------------------------
+
+/// Hand-derived prices of one part: (ACT+PRE pair, read burst, write burst, all-bank refresh,
+/// active-standby tick, precharge-standby tick) in pJ, and the power domains per channel. Each
+/// is `devices x sum over rails of V x (current difference, mA) x (time, ns)` with the
+/// currents typed from the source named in `presets.rs` and the times from the JEDEC timings.
+fn hand_prices(standard: &str) -> ([f64; 6], u64) {
+    match standard {
+        "DDR4" => {
+            // DRAMsim3 DDR4_8Gb_x8_3200: VDD 1.2 V, IDD0 57, IDD2N 37, IDD3N 52, IDD4R 168,
+            // IDD4W 150, IDD5B 250 mA; VPP 2.5 V, IPP 3 mA in every state but refresh (28).
+            // tCK 0.625 ns: tRC 74, tRAS 52, burst 4, tRFC 576 cycles. 8 x8 devices.
+            let (tck, d) = (0.625, 8.0);
+            let (rc, ras, bl, rfc) = (74.0 * tck, 52.0 * tck, 4.0 * tck, 576.0 * tck);
+            (
+                [
+                    d * (1.2 * (57.0 * rc - 52.0 * ras - 37.0 * (rc - ras))
+                        + 2.5 * (3.0 * rc - 3.0 * ras - 3.0 * (rc - ras))),
+                    d * 1.2 * (168.0 - 52.0) * bl,
+                    d * 1.2 * (150.0 - 52.0) * bl,
+                    d * (1.2 * (250.0 - 52.0) + 2.5 * (28.0 - 3.0)) * rfc,
+                    d * (1.2 * 52.0 + 2.5 * 3.0) * tck,
+                    d * (1.2 * 37.0 + 2.5 * 3.0) * tck,
+                ],
+                1,
+            )
+        }
+        "DDR5" => {
+            // gem5 / Micron 16 Gb DDR5-4800: VDD 1.1 V, IDD0 122, IDD2N 92, IDD3N 142, IDD4R
+            // 530, IDD4W 479, IDD5B 277 mA. tCK 0.416 ns: tRC 111, tRAS 77, burst 8, tRFC 710.
+            // 4 x8 devices on a 32-bit channel. IDD3N has all 32 banks open: the activation
+            // baseline is the bank-wise one-bank current (142 + 31 (0.5 (142 - 92) + 92)) / 32.
+            let (tck, d) = (0.416, 4.0);
+            let (rc, ras, bl, rfc) = (111.0 * tck, 77.0 * tck, 8.0 * tck, 710.0 * tck);
+            let i1 = (142.0 + 31.0 * (0.5 * (142.0 - 92.0) + 92.0)) / 32.0;
+            (
+                [
+                    d * 1.1 * (122.0 * rc - i1 * ras - 92.0 * (rc - ras)),
+                    d * 1.1 * (530.0 - 142.0) * bl,
+                    d * 1.1 * (479.0 - 142.0) * bl,
+                    d * 1.1 * (277.0 - 142.0) * rfc,
+                    d * 1.1 * 142.0 * tck,
+                    d * 1.1 * 92.0 * tck,
+                ],
+                1,
+            )
+        }
+        "HBM2" => {
+            // DRAMsim3 HBM2_8Gb_x128 (one 128-bit channel): VDD 1.2 V, IDD0 65, IDD2N 40,
+            // IDD3N 55, IDD4R 390, IDD4W 500, IDD5AB 250 mA; a pseudo-channel is half of it.
+            // tCK 1 ns: tRC 48, tRAS 34, burst 2, tRFC 350. 2 pseudo-channels.
+            let d = 0.5;
+            let (rc, ras, bl, rfc) = (48.0, 34.0, 2.0, 350.0);
+            (
+                [
+                    d * 1.2 * (65.0 * rc - 55.0 * ras - 40.0 * (rc - ras)),
+                    d * 1.2 * (390.0 - 55.0) * bl,
+                    d * 1.2 * (500.0 - 55.0) * bl,
+                    d * 1.2 * (250.0 - 55.0) * rfc,
+                    d * 1.2 * 55.0,
+                    d * 1.2 * 40.0,
+                ],
+                2,
+            )
+        }
+        "HBM3" => {
+            // Estimate: HBM2's currents at 1.1 V, IDD4 increments x1.6 (591, 767 mA). Ticks of
+            // 0.3125 ns: tRC 144, tRAS 90, burst 4, tRFC 1120 ticks. 2 pseudo-channels.
+            let (tick, d) = (0.3125, 0.5);
+            let (rc, ras, bl, rfc) = (144.0 * tick, 90.0 * tick, 4.0 * tick, 1120.0 * tick);
+            (
+                [
+                    d * 1.1 * (65.0 * rc - 55.0 * ras - 40.0 * (rc - ras)),
+                    d * 1.1 * (591.0 - 55.0) * bl,
+                    d * 1.1 * (767.0 - 55.0) * bl,
+                    d * 1.1 * (250.0 - 55.0) * rfc,
+                    d * 1.1 * 55.0 * tick,
+                    d * 1.1 * 40.0 * tick,
+                ],
+                2,
+            )
+        }
+        "GDDR6" => {
+            // DRAMsim3 GDDR6_8Gb_x16 (per 16-bit channel): IDD0 71, IDD2N 60, IDD3N 61, IDD4R
+            // 248, IDD4W 231, IDD5AB 286 mA, at the 1.25 V of the 1250 mV bin. tCK 0.57 ns:
+            // tRC 90, tRAS 60, burst 2, tRFCab 211. One domain per channel.
+            let tck = 0.57;
+            let (rc, ras, bl, rfc) = (90.0 * tck, 60.0 * tck, 2.0 * tck, 211.0 * tck);
+            (
+                [
+                    1.25 * (71.0 * rc - 61.0 * ras - 60.0 * (rc - ras)),
+                    1.25 * (248.0 - 61.0) * bl,
+                    1.25 * (231.0 - 61.0) * bl,
+                    1.25 * (286.0 - 61.0) * rfc,
+                    1.25 * 61.0 * tck,
+                    1.25 * 60.0 * tck,
+                ],
+                1,
+            )
+        }
+        "LPDDR5" => {
+            // Estimate from DRAMSys' JEDEC LPDDR4-3200 x16 memspec: VDD2H 1.05 V (IDD0 45,
+            // IDD2N 27, IDD3N 30, IDD4R 520, IDD4W 390, IDD5 90), VDD1 1.8 V (3.5, 2.0, 2.25,
+            // 2.25, 2.25, 10), VDDQ 0.5 V (0.75 in every state, IDD4RQ 299.25, IDD4WQ 109.25).
+            // tCK 1.25 ns: tRC 49, tRAS 34, burst 2, tRFCab 168.
+            let tck = 1.25;
+            let (rc, ras, bl, rfc) = (49.0 * tck, 34.0 * tck, 2.0 * tck, 168.0 * tck);
+            let pre = rc - ras;
+            (
+                [
+                    1.05 * (45.0 * rc - 30.0 * ras - 27.0 * pre)
+                        + 1.8 * (3.5 * rc - 2.25 * ras - 2.0 * pre)
+                        + 0.5 * (0.75 * rc - 0.75 * ras - 0.75 * pre),
+                    (1.05 * (520.0 - 30.0) + 0.5 * (299.25 - 0.75)) * bl,
+                    (1.05 * (390.0 - 30.0) + 0.5 * (109.25 - 0.75)) * bl,
+                    (1.05 * (90.0 - 30.0) + 1.8 * (10.0 - 2.25)) * rfc,
+                    (1.05 * 30.0 + 1.8 * 2.25 + 0.5 * 0.75) * tck,
+                    (1.05 * 27.0 + 1.8 * 2.0 + 0.5 * 0.75) * tck,
+                ],
+                1,
+            )
+        }
+        _ => unreachable!(),
+    }
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn command_prices_match_hand_calculations() {
+    use xpusim::mem::dram::power::PowerModel;
+    for i in 0..PRESETS.len() {
+        let c = cfg(i);
+        let spec = Spec::resolve(&c).unwrap();
+        let p = PowerModel::resolve(&c, &spec).unwrap().prices;
+        let (h, _) = hand_prices(&c.standard);
+        let got = [
+            p.act_pj,
+            p.rd_pj,
+            p.wr_pj,
+            p.ref_pj,
+            p.bg_active_pj,
+            p.bg_precharged_pj,
+        ];
+        for (k, (g, w)) in got.iter().zip(h).enumerate() {
+            assert!(close(*g, w), "{} price {k}: {g} != {w}", c.standard);
+        }
+    }
+}
+
+/// N reads to one row of an idle device: one ACT, N read bursts, no refresh; the domain of the
+/// row is in active standby from the ACT to the end, every other domain in precharge standby.
+#[test]
+fn reads_to_one_open_row_cost_act_plus_bursts_plus_background() {
+    let n = 16u64;
+    for i in 0..PRESETS.len() {
+        let c = cfg(i);
+        let (tx, ch, _, _, _) = geo(&c);
+        // Columns 0..n of channel 0, bank 0, row 0 (column bits lowest, then channel bits).
+        let t: Vec<TraceReq> = (0..n)
+            .map(|col| TraceReq {
+                addr: col * ch * tx,
+                write: false,
+            })
+            .collect();
+        let (s, sys) = replay(&c, &t, true).unwrap();
+        assert_eq!(s.refreshes, 0, "{}", c.standard);
+        let spec = &sys.spec;
+        let log = sys.channels[0].log.as_deref().unwrap();
+        let acts: Vec<_> = log
+            .iter()
+            .filter(|x| spec.commands[x.cmd as usize].opening)
+            .collect();
+        assert_eq!(acts.len(), 1, "{}", c.standard);
+        let t_act = acts[0].clk as f64;
+        let end = s.cycles_to_complete as f64;
+        let (h, domains) = hand_prices(&c.standard);
+        let all = (domains * c.channels as u64) as f64;
+        let want =
+            h[0] + n as f64 * h[1] + h[4] * (end - t_act) + h[5] * (t_act + (all - 1.0) * end);
+        assert!(
+            close(s.energy.total_pj, want),
+            "{}: {} pJ, hand {} pJ",
+            c.standard,
+            s.energy.total_pj,
+            want
+        );
+        assert!(close(s.energy.by_kind.rd_pj, n as f64 * h[1]));
+        assert!(close(s.energy.by_kind.act_pj, h[0]));
+        // Average power is energy over time.
+        assert!(close(s.energy.average_power_mw, want / s.time_ns));
+    }
+}
+
+/// Background time recomputed from the command log by marking, tick by tick, when each power
+/// domain has a bank open or is refreshing (a different method from the model's interval
+/// bookkeeping), on a run long enough to refresh, with writes and per-bank refresh.
+#[test]
+fn background_time_agrees_with_the_command_log() {
+    use xpusim::mem::dram::timing::CmdKind;
+    for i in 0..PRESETS.len() {
+        for per_bank in [false, true] {
+            let mut c = cfg(i);
+            let spec = Spec::resolve(&c).unwrap();
+            if per_bank {
+                c.refresh = RefreshKind::PerBank;
+                if !c.problems("memory").is_empty() {
+                    continue;
+                }
+            }
+            let t = pattern(&c, "rand_mixed_2r1w", 2500);
+            let (s, sys) = replay(&c, &t, true).unwrap();
+            assert!(s.refreshes > 0, "{}", c.standard);
+            let end = s.cycles_to_complete as usize;
+            let org = &spec.org;
+            let domains = org.nodes[spec.refresh_level];
+            let span = org.banks() / domains;
+            let rfc = spec
+                .timing
+                .get("nRFCab")
+                .or(spec.timing.get("nRFC"))
+                .copied()
+                .unwrap() as usize;
+            let rfcpb = spec.t("nRFCpb") as usize;
+            let mut active = 0u64;
+            for chn in &sys.channels {
+                let mut mark = vec![vec![false; end]; domains];
+                let mut opened: Vec<Option<usize>> = vec![None; org.banks()];
+                let fill = |m: &mut Vec<bool>, a: usize, b: usize| {
+                    for x in m.iter_mut().take(b.min(end)).skip(a) {
+                        *x = true;
+                    }
+                };
+                for x in chn.log.as_deref().unwrap() {
+                    let ci = &spec.commands[x.cmd as usize];
+                    let clk = x.clk as usize;
+                    let bl = org.bank_level;
+                    let banks: Vec<usize> = if ci.all_bank {
+                        let depth = x.loc.depth as usize;
+                        let per = org.nodes[bl] / org.nodes[depth];
+                        let s0 = x.loc.node[depth] as usize * per;
+                        (s0..s0 + per).collect()
+                    } else {
+                        vec![x.loc.node[bl] as usize]
+                    };
+                    match ci.kind {
+                        CmdKind::Act | CmdKind::Act1 => opened[banks[0]] = Some(clk),
+                        CmdKind::PrePb | CmdKind::PreAb | CmdKind::Rda | CmdKind::Wra => {
+                            for b in banks {
+                                if let Some(o) = opened[b].take() {
+                                    fill(&mut mark[b / span], o, clk);
+                                }
+                            }
+                        }
+                        CmdKind::RefAb => fill(&mut mark[banks[0] / span], clk, clk + rfc),
+                        CmdKind::RefPb => fill(&mut mark[banks[0] / span], clk, clk + rfcpb),
+                        _ => {}
+                    }
+                }
+                for (b, o) in opened.iter().enumerate() {
+                    if let Some(o) = o {
+                        fill(&mut mark[b / span], *o, end);
+                    }
+                }
+                active += mark.iter().flatten().filter(|&&x| x).count() as u64;
+            }
+            let get = |k: &str| {
+                s.energy
+                    .actions
+                    .iter()
+                    .find(|a| a.action == k)
+                    .unwrap()
+                    .count
+            };
+            let total = (domains * end * sys.channels.len()) as u64;
+            assert_eq!(
+                get("dram_bg_active_cycles"),
+                active,
+                "{} {per_bank}",
+                c.standard
+            );
+            assert_eq!(
+                get("dram_bg_precharged_cycles"),
+                total - active,
+                "{} {per_bank}",
+                c.standard
+            );
+            let (h, _) = hand_prices(&c.standard);
+            // Every command term is count x hand price.
+            let acts = get("dram_act") as f64;
+            assert!(close(s.energy.by_kind.act_pj, acts * h[0]));
+            assert!(close(s.energy.by_kind.wr_pj, s.commands.wr as f64 * h[2]));
+            if !per_bank {
+                assert!(close(s.energy.by_kind.ref_pj, s.refreshes as f64 * h[3]));
+            }
+        }
+    }
+}
+
+#[test]
+fn power_overrides_change_the_prices_and_bad_values_are_named() {
+    use xpusim::mem::dram::power::PowerModel;
+    let mut c = cfg(0);
+    c.power.vdd.idd4r_ma = Some(268.0);
+    c.power.io_read_pj_per_bit = Some(1.5);
+    let spec = Spec::resolve(&c).unwrap();
+    let p = PowerModel::resolve(&c, &spec).unwrap().prices;
+    // 8 devices x 1.2 V x (268 - 52) mA x 2.5 ns, plus 1.5 pJ x 512 bits.
+    assert!(close(p.rd_pj, 8.0 * 1.2 * 216.0 * 2.5 + 1.5 * 512.0));
+    c.power.devices = Some(0.0);
+    c.power.vpp.volts = Some(-2.5);
+    let probs = c.problems("memory");
+    let keys: Vec<&str> = probs.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(keys.contains(&"memory.power.devices"), "{probs:?}");
+    assert!(keys.contains(&"memory.power.vpp.volts"), "{probs:?}");
+}
+
+/// A fingerprint (FNV-1a) of a replay: the decision-dependent summary figures and every issued
+/// command (tick, command, target).
+fn fingerprint(c: &DramConfig, t: &[TraceReq]) -> (u64, u64) {
+    let (s, sys) = replay(c, t, true).unwrap();
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: u64| {
+        for b in x.to_le_bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+    };
+    for v in [
+        s.cycles_to_complete as u64,
+        s.reads,
+        s.writes,
+        s.avg_read_latency_cycles.to_bits(),
+        s.row_hits,
+        s.row_misses,
+        s.row_conflicts,
+        s.reads_forwarded,
+        s.writes_coalesced,
+        s.refreshes,
+    ] {
+        eat(v);
+    }
+    let mut n = 0;
+    for ch in &sys.channels {
+        for i in ch.log.as_deref().unwrap() {
+            eat(i.clk as u64);
+            eat(i.cmd as u64);
+            for v in i.loc.node {
+                eat(v as u64);
+            }
+            eat(i.loc.row as u64);
+            eat(i.loc.col as u64);
+            n += 1;
+        }
+    }
+    (h, n)
+}
+
+/// Reads and writes confined to a few rows of a few banks: row hits, conflicts, forwarding
+/// and coalescing all happen.
+fn hot_pattern(c: &DramConfig, n: u64, seed: u64) -> Vec<TraceReq> {
+    let (tx, ch, k, b, _) = geo(c);
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            let r = splitmix(&mut s);
+            let (chn, bank, row, col) = (
+                r % ch,
+                (r >> 8) % b.min(4),
+                (r >> 16) % 3,
+                (r >> 24) % k.min(8),
+            );
+            TraceReq {
+                addr: ((col + k * (bank + b * row)) * ch + chn) * tx,
+                write: (r >> 40) % 3 == 0,
+            }
+        })
+        .collect()
+}
+
+/// Not a check: prints a fingerprint of the command log of many configurations and patterns,
+/// so that a change meant to speed the controller up can be shown to leave every decision
+/// unchanged (run before and after, then diff):
+/// `cargo test --release --test it dram::decision_fingerprints -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn decision_fingerprints() {
+    for i in 0..PRESETS.len() {
+        let base = cfg(i);
+        let mut variants: Vec<(&str, DramConfig)> = vec![("default", base.clone())];
+        let mut v = base.clone();
+        v.row_policy = RowPolicyKind::Closed;
+        variants.push(("closed", v));
+        let mut v = base.clone();
+        v.scheduler = SchedulerKind::FrfcfsRowhit;
+        variants.push(("rowhit", v));
+        let mut v = base.clone();
+        v.refresh = RefreshKind::PerBank;
+        if v.problems("memory").is_empty() {
+            variants.push(("per_bank", v));
+        }
+        let mut v = base.clone();
+        v.address_mapping = MapperKind::RoCoBaRaCh;
+        v.read_queue_entries = 8;
+        v.write_queue_entries = 8;
+        variants.push(("rocobarach_q8", v));
+        let mut v = base.clone();
+        v.address_mapping = MapperKind::RoBaRaCoChXor;
+        v.forward_and_coalesce = false;
+        v.wck_always_on = true;
+        v.channels *= 2;
+        variants.push(("xor_nofwd_2ch", v));
+        let mut v = base.clone();
+        v.address_mapping = MapperKind::ChRaBaRoCo;
+        v.row_policy = RowPolicyKind::Closed;
+        v.scheduler = SchedulerKind::FrfcfsRowhit;
+        variants.push(("chrabaroco_closed_rowhit", v));
+        for (vn, c) in &variants {
+            let mut cases: Vec<(String, Vec<TraceReq>)> = [
+                "seq_read",
+                "rand_read",
+                "rand_mixed_2r1w",
+                "strided_rowhit",
+                "bank_conflict",
+            ]
+            .iter()
+            .map(|p| {
+                let n = if *p == "bank_conflict" { 300 } else { 3000 };
+                (p.to_string(), pattern(c, p, n))
+            })
+            .collect();
+            for seed in [7u64, 8] {
+                cases.push((format!("hot{seed}"), hot_pattern(c, 3000, seed)));
+            }
+            for (p, t) in &cases {
+                let t0 = std::time::Instant::now();
+                let (h, cmds) = fingerprint(c, t);
+                println!(
+                    "FP {} {vn} {p} {cmds} {h:016x} ({:.2} s)",
+                    c.standard,
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
 }

@@ -155,6 +155,99 @@ pub struct DramConfig {
     /// LoadStoreTrace at a 4:1 clock ratio offers 4).
     #[serde(default = "d_offers")]
     pub trace_requests_per_cycle: u32,
+    /// Energy model overrides: supply voltages, IDD currents, devices per command and I/O
+    /// energy. Unset values come from the part's power preset (`docs/DRAM.md`, section Energy,
+    /// lists every preset's values and source).
+    #[serde(default)]
+    pub power: PowerOverrides,
+}
+
+/// Overrides of one supply rail's voltage and datasheet currents (unset: the preset's value).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RailOverrides {
+    /// Supply voltage, V.
+    pub volts: Option<f64>,
+    /// IDD0, one-bank activate-precharge current, mA.
+    pub idd0_ma: Option<f64>,
+    /// IDD2N, precharge standby current, mA.
+    pub idd2n_ma: Option<f64>,
+    /// IDD3N, active standby current, mA.
+    pub idd3n_ma: Option<f64>,
+    /// IDD4R, burst read current, mA.
+    pub idd4r_ma: Option<f64>,
+    /// IDD4W, burst write current, mA.
+    pub idd4w_ma: Option<f64>,
+    /// IDD5B, burst (all-bank) refresh current, mA.
+    pub idd5b_ma: Option<f64>,
+    /// IDD5PB, per-bank refresh current during tRFCpb, mA.
+    pub idd5pb_ma: Option<f64>,
+}
+
+/// `[memory.power]`: the energy model's inputs (unset: the part's power preset).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PowerOverrides {
+    /// Devices one command drives, in units of the preset's device (default: channel width /
+    /// DQ, or 0.5 per HBM pseudo-channel).
+    pub devices: Option<f64>,
+    /// I/O and termination energy per bit read, pJ (default: the preset's, 0 when its source
+    /// gives none).
+    pub io_read_pj_per_bit: Option<f64>,
+    /// I/O and termination energy per bit written, pJ (default: the preset's, 0 when its
+    /// source gives none).
+    pub io_write_pj_per_bit: Option<f64>,
+    /// Core supply VDD (LPDDR5: VDD2H).
+    #[serde(default)]
+    pub vdd: RailOverrides,
+    /// Second supply: VPP (LPDDR5: VDD1).
+    #[serde(default)]
+    pub vpp: RailOverrides,
+    /// I/O supply VDDQ (LPDDR5 only in the presets).
+    #[serde(default)]
+    pub vddq: RailOverrides,
+}
+
+impl PowerOverrides {
+    fn problems(&self, path: &str, out: &mut Vec<(String, String)>) {
+        let mut check = |k: String, v: Option<f64>, positive: bool| {
+            if let Some(v) = v
+                && (!v.is_finite() || v < 0.0 || (positive && v == 0.0))
+            {
+                let what = if positive {
+                    "a positive"
+                } else {
+                    "a non-negative"
+                };
+                out.push((k, format!("expected {what} number, got {v}")));
+            }
+        };
+        check(format!("{path}.devices"), self.devices, true);
+        check(
+            format!("{path}.io_read_pj_per_bit"),
+            self.io_read_pj_per_bit,
+            false,
+        );
+        check(
+            format!("{path}.io_write_pj_per_bit"),
+            self.io_write_pj_per_bit,
+            false,
+        );
+        for (name, r) in [("vdd", &self.vdd), ("vpp", &self.vpp), ("vddq", &self.vddq)] {
+            for (k, v) in [
+                ("volts", r.volts),
+                ("idd0_ma", r.idd0_ma),
+                ("idd2n_ma", r.idd2n_ma),
+                ("idd3n_ma", r.idd3n_ma),
+                ("idd4r_ma", r.idd4r_ma),
+                ("idd4w_ma", r.idd4w_ma),
+                ("idd5b_ma", r.idd5b_ma),
+                ("idd5pb_ma", r.idd5pb_ma),
+            ] {
+                check(format!("{path}.{name}.{k}"), v, false);
+            }
+        }
+    }
 }
 
 impl DramConfig {
@@ -180,6 +273,7 @@ impl DramConfig {
             forward_and_coalesce: true,
             wck_always_on: false,
             trace_requests_per_cycle: 4,
+            power: PowerOverrides::default(),
         }
     }
 
@@ -333,7 +427,9 @@ impl DramConfig {
                 "expected at most 32".to_string(),
             ));
         }
-        if self.refresh == RefreshKind::PerBank && !std.commands.contains(&"REFpb") {
+        if self.refresh == RefreshKind::PerBank
+            && !(std.commands.contains(&"REFpb") && std.timing_params.contains(&"nREFIpb"))
+        {
             out.push((
                 p("refresh"),
                 format!(
@@ -342,10 +438,16 @@ impl DramConfig {
                 ),
             ));
         }
-        if out.is_empty()
-            && let Err(e) = super::timing::Spec::resolve(self)
-        {
-            out.push((path.to_string(), e));
+        self.power.problems(&p("power"), &mut out);
+        if out.is_empty() {
+            match super::timing::Spec::resolve(self) {
+                Err(e) => out.push((path.to_string(), e)),
+                Ok(spec) => {
+                    if let Err(e) = super::power::PowerModel::resolve(self, &spec) {
+                        out.push((p("power"), e));
+                    }
+                }
+            }
         }
         out
     }

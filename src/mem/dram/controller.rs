@@ -15,6 +15,7 @@
 
 use super::config::{DramConfig, RowPolicyKind, SchedulerKind};
 use super::device::{Device, Loc};
+use super::power::Background;
 use super::refresh::Refresh;
 use super::scheduler;
 use super::standards::ControllerKind;
@@ -156,6 +157,17 @@ enum Slot {
     Row,
 }
 
+/// Outcome of the full look at one request of a scan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// Ready and eligible: issue it.
+    Pick,
+    /// Due but not eligible now.
+    Ineligible,
+    /// Not ready yet (or on the other command bus).
+    Later,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Filter {
     slot: Slot,
@@ -199,6 +211,18 @@ pub struct Controller {
     pre_injected: Vec<bool>,
     active_per_bank: Vec<u16>,
     scratch: Vec<(bool, i64)>,
+    /// Per queue (active, read, write) and command bus class (any, row, col): a lower bound
+    /// of the ready ticks of the queued requests whose command is of that class, and whether
+    /// the last full look found a request due but not eligible. A scan at a tick below the
+    /// bound, with nothing stuck, can find nothing and is skipped.
+    lo: [[i64; 3]; 3],
+    stuck: [[bool; 3]; 3],
+    /// Per queue (active, read, write) and bank: how many queued requests go to that bank.
+    per_bank: [Vec<u16>; 3],
+    /// Per bank, within one scan (`scan_id`): the command looked at, whether it was eligible
+    /// and its ready tick. Requests to one bank needing one command share both.
+    scan_memo: Vec<(u64, u8, bool, i64)>,
+    scan_id: u64,
     clk: i64,
     wake: i64,
     // HBM3 edges.
@@ -211,6 +235,8 @@ pub struct Controller {
     cas_pending: Option<(Buf, usize)>,
     /// Counters.
     pub stats: CtrlStats,
+    /// Background (standby) time of every power domain, for the energy model.
+    pub background: Background,
     /// Issued commands, if recording was enabled.
     pub log: Option<Vec<Issued>>,
     /// Finished client requests since the caller last drained this list.
@@ -246,6 +272,11 @@ impl Controller {
             pre_injected: vec![false; banks],
             active_per_bank: vec![0; banks],
             scratch: vec![(false, 0); banks],
+            lo: [[i64::MIN; 3]; 3],
+            stuck: [[true; 3]; 3],
+            per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
+            scan_memo: vec![(0, 0, false, 0); banks],
+            scan_id: 0,
             clk: 0,
             wake: i64::MAX,
             rising: RisingInfo {
@@ -265,6 +296,7 @@ impl Controller {
             },
             log: None,
             done: Vec::new(),
+            background: Background::new(&spec),
             spec,
         }
     }
@@ -316,7 +348,6 @@ impl Controller {
     /// between ticks `now` and `now + 1` are first scheduled at `now + 1`). Returns false if
     /// the target queue is full.
     pub fn send(&mut self, addr: u64, loc: Loc, write: bool, tag: u64, now: i64) -> bool {
-        let spec = &self.spec;
         if !write {
             if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.reads += 1;
@@ -329,7 +360,10 @@ impl Controller {
             if self.read_q.len() >= self.rq_max {
                 return false;
             }
-            let r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            self.derive(&mut r);
+            self.note(Buf::Read, &r);
+            self.per_bank[1][r.bank as usize] += 1;
             self.read_q.push(r);
             self.stats.reads += 1;
         } else {
@@ -346,12 +380,14 @@ impl Controller {
             if self.write_q.len() >= self.wq_max {
                 return false;
             }
-            let r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            let mut r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            self.derive(&mut r);
+            self.note(Buf::Write, &r);
+            self.per_bank[2][r.bank as usize] += 1;
             self.write_q.push(r);
             self.write_addrs.push(addr);
             self.stats.writes += 1;
         }
-        let _ = spec;
         true
     }
 
@@ -580,6 +616,45 @@ impl Controller {
         }
     }
 
+    /// Derive the next command of a request from its bank's state, and a lower bound of the
+    /// tick it may issue at.
+    #[inline]
+    fn derive(&self, r: &mut Req) {
+        r.ver = self.dev.bank_version(r.bank as usize);
+        r.cmd = self.dev.prerequisite(r.fin, &r.loc);
+        let ci = &self.spec.commands[r.cmd as usize];
+        r.cmd_closing_single = ci.closing && !ci.all_bank;
+        r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+        r.ecache = self.dev.earliest(r.cmd, &r.loc);
+    }
+
+    /// Keep the lower bounds of queue `b` below the bound of request `r` (whose command is
+    /// derived from the current bank state).
+    #[inline]
+    fn note(&mut self, b: Buf, r: &Req) {
+        let Some(qi) = Self::lo_index(b) else {
+            return;
+        };
+        let lo = &mut self.lo[qi];
+        lo[0] = lo[0].min(r.ecache);
+        if r.cmd_bus & 1 != 0 {
+            lo[1] = lo[1].min(r.ecache);
+        }
+        if r.cmd_bus & 2 != 0 {
+            lo[2] = lo[2].min(r.ecache);
+        }
+    }
+
+    #[inline]
+    fn lo_index(b: Buf) -> Option<usize> {
+        match b {
+            Buf::Active => Some(0),
+            Buf::Read => Some(1),
+            Buf::Write => Some(2),
+            _ => None,
+        }
+    }
+
     fn derive_cmds(&mut self, b: Buf) {
         let q = match b {
             Buf::Active => &mut self.active,
@@ -706,69 +781,142 @@ impl Controller {
         // FR-FCFS in one pass. Every queue is kept in arrival order (ties in Ramulator's list
         // order), so the first eligible request that is ready now is the oldest one: stop
         // there. Only when nothing is ready is the whole queue looked at, for the wake-up.
-        let mut q = std::mem::take(self.queue_mut(b));
+        // A request whose bank state is unchanged since its command was derived and whose
+        // lower bound `ecache` lies in the future cannot be ready and only feeds the wake-up;
+        // the others take the full path.
         let clk = self.clk;
-        let bl = self.dev.org().bank_level;
+        let (need, cls): (u8, usize) = match f.slot {
+            Slot::Any => (0, 0),
+            Slot::Row => (1, 1),
+            Slot::Col => (2, 2),
+        };
+        let qi = Self::lo_index(b).unwrap_or(0);
+        let exact = !edges && !f.split;
+        if exact && !self.stuck[qi][cls] && clk < self.lo[qi][cls] {
+            // Nothing of this bus class is due: the full look would find nothing.
+            self.wake = self.wake.min(self.lo[qi][cls]);
+            return None;
+        }
+        let mut q = std::mem::take(self.queue_mut(b));
+        let mut memo = std::mem::take(&mut self.scan_memo);
+        self.scan_id += 1;
         let mut best: Option<usize> = None;
         let mut earliest = i64::MAX;
+        let mut stuck = false;
         for i in 0..q.len() {
-            let r = &mut q[i];
-            if r.loc.depth as usize == bl {
-                let v = self.dev.bank_version(r.bank as usize);
-                if v != r.ver {
-                    r.ver = v;
-                    r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                    let ci = &self.spec.commands[r.cmd as usize];
-                    r.cmd_closing_single = ci.closing && !ci.all_bank;
-                    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
-                } else {
-                    if (f.slot == Slot::Row && r.cmd_bus & 1 == 0)
-                        || (f.slot == Slot::Col && r.cmd_bus & 2 == 0)
-                    {
-                        // The other command bus's scan covers this request.
-                        continue;
-                    }
-                    if r.ecache <= clk {
-                        // Possibly ready: the bound is worth refreshing only if the request
-                        // could be chosen at all (eligibility depends on state, not time).
-                        if !self.eligible(&q[i], &f, edges) {
-                            continue;
-                        }
-                        let r = &mut q[i];
-                        r.ecache = self.dev.earliest(r.cmd, &r.loc);
-                        if r.ecache <= clk {
-                            best = Some(i);
-                            earliest = r.ecache;
-                            break;
-                        }
-                        earliest = earliest.min(r.ecache);
-                        continue;
-                    }
-                }
-            } else {
-                r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                let ci = &self.spec.commands[r.cmd as usize];
-                r.cmd_closing_single = ci.closing && !ci.all_bank;
-                r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-                r.ecache = self.dev.earliest(r.cmd, &r.loc);
-            }
             let r = &q[i];
-            if r.ecache > clk {
-                earliest = earliest.min(r.ecache);
+            // One data-dependent branch for the common case (random traffic makes each of
+            // these tests unpredictable): bank state unchanged since `cmd` was derived, and
+            // either on the other command bus (that bus's scan covers it) or not due yet.
+            let current = r.ver == self.dev.bank_version(r.bank as usize);
+            let on_bus = need == 0 || r.cmd_bus & need != 0;
+            let future = r.ecache > clk;
+            if current & (!on_bus | future) {
+                let bound = if on_bus { r.ecache } else { i64::MAX };
+                earliest = earliest.min(bound);
                 continue;
             }
-            if !self.eligible(r, &f, edges) {
-                continue;
+            if current {
+                // Due: another request to the same bank needing the same command may already
+                // have been looked at in this scan (same eligibility, same ready tick).
+                let m = memo[r.bank as usize];
+                if m.0 == self.scan_id && m.1 == r.cmd {
+                    if !m.2 {
+                        stuck = true;
+                        continue;
+                    }
+                    q[i].ecache = m.3;
+                    if m.3 <= clk {
+                        earliest = m.3;
+                        best = Some(i);
+                        break;
+                    }
+                    earliest = earliest.min(m.3);
+                    continue;
+                }
             }
-            debug_assert!(best.is_none_or(|b| q[b].arrive <= r.arrive));
-            best = Some(i);
-            earliest = earliest.min(r.ecache);
-            break;
+            match self.scan_slow(&mut q, i, &f, edges, need, &mut earliest, &mut memo) {
+                Look::Pick => {
+                    best = Some(i);
+                    break;
+                }
+                Look::Ineligible => stuck = true,
+                Look::Later => {}
+            }
         }
         *self.queue_mut(b) = q;
+        self.scan_memo = memo;
         self.wake = self.wake.min(earliest);
+        if best.is_none() {
+            // A complete look: `earliest` is the smallest bound of this class.
+            self.lo[qi][cls] = earliest;
+            self.stuck[qi][cls] = stuck || !exact;
+        } else {
+            self.stuck[qi][cls] = true;
+        }
         best
+    }
+
+    /// The full look at request `i` of a scan (its bound has passed or its bank state
+    /// changed): whether it is the one to issue, could not be chosen now, or is not ready.
+    #[inline(never)]
+    fn scan_slow(
+        &self,
+        q: &mut [Req],
+        i: usize,
+        f: &Filter,
+        edges: bool,
+        need: u8,
+        earliest: &mut i64,
+        memo: &mut [(u64, u8, bool, i64)],
+    ) -> Look {
+        let clk = self.clk;
+        let r = &mut q[i];
+        debug_assert_eq!(r.loc.depth as usize, self.dev.org().bank_level);
+        let v = self.dev.bank_version(r.bank as usize);
+        if v != r.ver {
+            self.derive(r);
+        } else {
+            if need != 0 && r.cmd_bus & need == 0 {
+                // The other command bus's scan covers this request.
+                return Look::Later;
+            }
+            // Possibly ready: the bound is worth refreshing only if the request could be
+            // chosen at all (eligibility depends on state, not time). Both depend only on the
+            // bank and the command, which requests to one bank often share.
+            let m = &mut memo[r.bank as usize];
+            let (elig, e) = if m.0 == self.scan_id && m.1 == r.cmd {
+                (m.2, m.3)
+            } else {
+                let elig = self.eligible(r, f, edges);
+                let e = if elig {
+                    self.dev.earliest(r.cmd, &r.loc)
+                } else {
+                    0
+                };
+                *m = (self.scan_id, r.cmd, elig, e);
+                (elig, e)
+            };
+            if !elig {
+                return Look::Ineligible;
+            }
+            r.ecache = e;
+            if r.ecache <= clk {
+                *earliest = r.ecache;
+                return Look::Pick;
+            }
+            *earliest = (*earliest).min(r.ecache);
+            return Look::Later;
+        }
+        if r.ecache > clk {
+            *earliest = (*earliest).min(r.ecache);
+            return Look::Later;
+        }
+        if !self.eligible(r, f, edges) {
+            return Look::Ineligible;
+        }
+        *earliest = (*earliest).min(r.ecache);
+        Look::Pick
     }
 
     fn pick_prio(&mut self, slot: Slot, edges: bool, split: bool) -> Option<usize> {
@@ -839,15 +987,18 @@ impl Controller {
     }
 
     fn try_slot(&mut self, slot: Slot, edges: bool) -> bool {
-        let mut cand = None;
-        if slot == Slot::Col {
-            let f = Filter {
-                slot,
-                no_close_active: false,
-                split: false,
-            };
-            cand = self.scan(Buf::Active, f, edges).map(|i| (Buf::Active, i));
-        }
+        // Requests whose row is being opened come first on both buses. Ramulator 2.1's HBM
+        // controllers look at them on the column bus only, which deadlocks once a request of the
+        // active queue needs a row command again (its row closed under it by an auto-precharge
+        // of the closed-row policy): nothing else may then close or refresh that bank. Under the
+        // open policy an opened request only ever needs column commands, so looking at the
+        // active queue on the row bus too changes nothing there.
+        let f = Filter {
+            slot,
+            no_close_active: false,
+            split: false,
+        };
+        let mut cand = self.scan(Buf::Active, f, edges).map(|i| (Buf::Active, i));
         if cand.is_none() {
             cand = self.pick_prio(slot, edges, false).map(|i| (Buf::Prio, i));
         }
@@ -956,6 +1107,44 @@ impl Controller {
     fn issue_cmd(&mut self, cmd: u8, loc: &Loc) {
         self.dev.issue(cmd, loc, self.clk);
         self.stats.commands[cmd as usize] += 1;
+        let kind = self.spec.commands[cmd as usize].kind;
+        if matches!(
+            kind,
+            CmdKind::Act
+                | CmdKind::Act1
+                | CmdKind::Act2
+                | CmdKind::PrePb
+                | CmdKind::Rda
+                | CmdKind::Wra
+                | CmdKind::PreAb
+        ) {
+            // The bank state changed: the queued requests to those banks derive their next
+            // command again when a scan reaches them (their `ver` no longer matches).
+            let banks = if kind == CmdKind::PreAb {
+                self.dev.bank_range(loc)
+            } else {
+                let b = loc.bank(self.dev.org().bank_level);
+                b..b + 1
+            };
+            // Requests to those banks need another command now; their scans must look.
+            for qi in 0..3 {
+                if self.per_bank[qi][banks.clone()].iter().any(|&n| n != 0) {
+                    self.lo[qi] = [i64::MIN; 3];
+                }
+            }
+        }
+        if !matches!(
+            kind,
+            CmdKind::Rd | CmdKind::Wr | CmdKind::CasRd | CmdKind::CasWr | CmdKind::Act2
+        ) {
+            let banks = if self.spec.commands[cmd as usize].all_bank {
+                self.dev.bank_range(loc)
+            } else {
+                let b = loc.bank(self.dev.org().bank_level);
+                b..b + 1
+            };
+            self.background.command(kind, banks, self.clk);
+        }
         if let Some(log) = &mut self.log {
             log.push(Issued {
                 clk: self.clk,
@@ -995,11 +1184,20 @@ impl Controller {
         }
     }
 
-    fn retire(&mut self, b: Buf, i: usize) {
+    /// Remove request `i` of queue `b`, keeping the per-bank counts and write addresses.
+    fn take_out(&mut self, b: Buf, i: usize) -> Req {
         let r = self.queue_mut(b).remove(i);
         if b == Buf::Write {
             self.write_addrs.remove(i);
         }
+        if let Some(qi) = Self::lo_index(b) {
+            self.per_bank[qi][r.bank as usize] -= 1;
+        }
+        r
+    }
+
+    fn retire(&mut self, b: Buf, i: usize) {
+        let r = self.take_out(b, i);
         let bl = self.dev.org().bank_level;
         if b == Buf::Active {
             self.active_per_bank[r.loc.bank(bl)] -= 1;
@@ -1033,10 +1231,14 @@ impl Controller {
         if self.active.len() >= self.dev.org().banks() {
             return;
         }
-        let r = self.queue_mut(b).remove(i);
-        if b == Buf::Write {
-            self.write_addrs.remove(i);
+        let r = self.take_out(b, i);
+        if r.ver == self.dev.bank_version(r.bank as usize) {
+            self.note(Buf::Active, &r);
+        } else {
+            // From the activating queue (LPDDR5), or its bank changed: look again.
+            self.lo[0] = [i64::MIN; 3];
         }
+        self.per_bank[0][r.bank as usize] += 1;
         let bl = self.dev.org().bank_level;
         self.active_per_bank[r.loc.bank(bl)] += 1;
         // Keep the active queue in arrival order (equal arrivals in promotion order), so that
@@ -1127,10 +1329,7 @@ impl Controller {
     }
 
     fn move_to_activating(&mut self, b: Buf, i: usize) {
-        let r = self.queue_mut(b).remove(i);
-        if b == Buf::Write {
-            self.write_addrs.remove(i);
-        }
+        let r = self.take_out(b, i);
         let bl = self.dev.org().bank_level;
         let bank = r.loc.bank(bl);
         if b == Buf::Active {

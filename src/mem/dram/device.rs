@@ -95,9 +95,18 @@ pub struct Device {
     act: u8,
     act2: u8,
     ready: Vec<i64>,
-    cons: Vec<Vec<Entry>>,
-    has_sib: Vec<bool>,
+    /// Per (level, earlier command): ranges into `plain`, `windowed` and `sib`.
+    ranges: Vec<[u32; 6]>,
+    /// Constraints on the same node with window 1, one per later command (the largest
+    /// latency: applying max(ready, t + a) then max(ready, t + b) is max(ready, t + max(a, b))).
+    plain: Vec<(u16, i64)>,
+    /// Constraints on the same node with a longer window (tFAW): (later, latency, window).
+    windowed: Vec<(u16, i64, u32)>,
+    /// Constraints on the sibling nodes, one per later command.
+    sib: Vec<(u16, i64)>,
     check_levels: Vec<([u8; MAX_LEVELS], u8)>,
+    /// Per bank and level up to the bank level: the offset of that node's row in `ready`.
+    bank_rows: Vec<[u32; MAX_LEVELS]>,
     hist_w: Vec<u32>,
     hist_off: Vec<usize>,
     hist: Vec<i64>,
@@ -105,6 +114,11 @@ pub struct Device {
     pub banks: Vec<Bank>,
     /// Per bank: incremented whenever the bank's state changes.
     versions: Vec<u32>,
+    /// Incremented by every issued command (ready clocks change only then).
+    epoch: u64,
+    /// Per (bank, command): `(epoch, earliest)` of the last bank-level query, valid while no
+    /// command has issued since.
+    memo: Vec<std::cell::Cell<(u64, i64)>>,
 }
 
 impl Device {
@@ -114,7 +128,6 @@ impl Device {
         let ncmd = spec.commands.len();
         let nl = org.bank_level + 1;
         let mut cons = vec![Vec::new(); nl * ncmd];
-        let mut has_sib = vec![false; nl * ncmd];
         let mut targeted = vec![false; nl * ncmd];
         for c in &spec.table {
             if c.level >= nl {
@@ -127,10 +140,34 @@ impl Device {
                 window: c.window,
                 sibling: c.sibling,
             });
-            if c.sibling {
-                has_sib[k] = true;
-            }
             targeted[c.level * ncmd + c.fol as usize] = true;
+        }
+        let (mut plain, mut windowed, mut sib) = (Vec::new(), Vec::new(), Vec::new());
+        let mut ranges = vec![[0u32; 6]; nl * ncmd];
+        for (k, list) in cons.iter().enumerate() {
+            let mut p: std::collections::BTreeMap<u16, i64> = Default::default();
+            let mut w: std::collections::BTreeMap<(u16, u32), i64> = Default::default();
+            let mut sb: std::collections::BTreeMap<u16, i64> = Default::default();
+            for e in list {
+                let slot = if e.sibling {
+                    sb.entry(e.fol).or_insert(i64::MIN)
+                } else if e.window <= 1 {
+                    p.entry(e.fol).or_insert(i64::MIN)
+                } else {
+                    w.entry((e.fol, e.window)).or_insert(i64::MIN)
+                };
+                *slot = (*slot).max(e.lat);
+            }
+            let r = &mut ranges[k];
+            r[0] = plain.len() as u32;
+            plain.extend(p);
+            r[1] = plain.len() as u32;
+            r[2] = windowed.len() as u32;
+            windowed.extend(w.into_iter().map(|((f, win), l)| (f, l, win)));
+            r[3] = windowed.len() as u32;
+            r[4] = sib.len() as u32;
+            sib.extend(sb);
+            r[5] = sib.len() as u32;
         }
         let check_levels = (0..ncmd)
             .map(|cmd| {
@@ -149,9 +186,10 @@ impl Device {
         for l in 0..nl {
             for cmd in 0..ncmd {
                 let k = l * ncmd + cmd;
+                // History is needed only by windowed constraints (window > 1).
                 let w = cons[k]
                     .iter()
-                    .filter(|e| !e.sibling)
+                    .filter(|e| !e.sibling && e.window > 1)
                     .map(|e| e.window)
                     .max()
                     .unwrap_or(0);
@@ -160,8 +198,23 @@ impl Device {
                 total += w as usize * org.nodes[l];
             }
         }
+        let bl = org.bank_level;
+        let bank_rows = (0..org.banks())
+            .map(|b| {
+                let mut a = [0u32; MAX_LEVELS];
+                let mut n = b;
+                for l in (0..=bl).rev() {
+                    a[l] = ((org.base[l] + n) * ncmd) as u32;
+                    if l > 0 {
+                        n /= org.sizes[l] as usize;
+                    }
+                }
+                a
+            })
+            .collect();
         let ids = spec.ids;
         Device {
+            bank_rows,
             ncmd,
             kinds: spec.commands.iter().map(|c| c.kind).collect(),
             split_act: ids.act2.is_some(),
@@ -170,8 +223,10 @@ impl Device {
             act: ids.act.unwrap_or(0),
             act2: ids.act2.unwrap_or(0),
             ready: vec![0; org.total_nodes() * ncmd],
-            cons,
-            has_sib,
+            ranges,
+            plain,
+            windowed,
+            sib,
             check_levels,
             hist_w,
             hist_off,
@@ -184,6 +239,8 @@ impl Device {
                 org.banks()
             ],
             versions: vec![0; org.banks()],
+            epoch: 1,
+            memo: vec![std::cell::Cell::new((0, 0)); org.banks() * ncmd],
             org,
         }
     }
@@ -200,8 +257,29 @@ impl Device {
     }
 
     /// Earliest tick at which `cmd` may issue to `loc`, given everything issued so far.
+    /// Bank-level queries are memoised until the next issued command (a queue holds many
+    /// requests to one bank needing the same command).
     #[inline]
     pub fn earliest(&self, cmd: u8, loc: &Loc) -> i64 {
+        if loc.depth as usize == self.org.bank_level {
+            let m = &self.memo[loc.node[self.org.bank_level] as usize * self.ncmd + cmd as usize];
+            let (epoch, v) = m.get();
+            if epoch == self.epoch {
+                return v;
+            }
+            let rows = &self.bank_rows[loc.node[self.org.bank_level] as usize];
+            let (levels, n) = &self.check_levels[cmd as usize];
+            let mut v = 0i64;
+            for &l in &levels[..*n as usize] {
+                v = v.max(self.ready[rows[l as usize] as usize + cmd as usize]);
+            }
+            m.set((self.epoch, v));
+            return v;
+        }
+        self.earliest_uncached(cmd, loc)
+    }
+
+    fn earliest_uncached(&self, cmd: u8, loc: &Loc) -> i64 {
         let cmd = cmd as usize;
         let depth = loc.depth as usize;
         let mut e = 0i64;
@@ -224,35 +302,35 @@ impl Device {
 
     fn update_node(&mut self, l: usize, n: usize, cmd: usize, clk: i64) {
         let k = l * self.ncmd + cmd;
-        if self.cons[k].is_empty() {
+        let [p0, p1, w0, w1, _, _] = self.ranges[k];
+        let w = self.hist_w[k] as usize;
+        if p0 == p1 && w0 == w1 && w == 0 {
             return;
         }
-        let w = self.hist_w[k] as usize;
         let h0 = self.hist_off[k] + n * w;
         if w > 0 {
             self.hist.copy_within(h0..h0 + w - 1, h0 + 1);
             self.hist[h0] = clk;
         }
         let row = (self.org.base[l] + n) * self.ncmd;
-        for e in &self.cons[k] {
-            if e.sibling {
-                continue;
-            }
-            let past = if e.window <= 1 {
-                clk
-            } else {
-                self.hist[h0 + e.window as usize - 1]
-            };
+        let ready = &mut self.ready[row..row + self.ncmd];
+        for &(fol, lat) in &self.plain[p0 as usize..p1 as usize] {
+            let r = &mut ready[fol as usize];
+            *r = (*r).max(clk + lat);
+        }
+        for &(fol, lat, window) in &self.windowed[w0 as usize..w1 as usize] {
+            let past = self.hist[h0 + window as usize - 1];
             if past < 0 {
                 continue;
             }
-            let r = &mut self.ready[row + e.fol as usize];
-            *r = (*r).max(past + e.lat);
+            let r = &mut ready[fol as usize];
+            *r = (*r).max(past + lat);
         }
     }
 
     /// Record that `cmd` issued to `loc` at tick `clk`: update ready clocks and bank state.
     pub fn issue(&mut self, cmd: u8, loc: &Loc, clk: i64) {
+        self.epoch += 1;
         let c = cmd as usize;
         let depth = loc.depth as usize;
         for l in 0..=self.org.bank_level {
@@ -265,7 +343,8 @@ impl Device {
                 continue;
             }
             let k = l * self.ncmd + c;
-            if l > 0 && self.has_sib[k] {
+            let [_, _, _, _, s0, s1] = self.ranges[k];
+            if l > 0 && s0 != s1 {
                 let size = self.org.sizes[l] as usize;
                 let first = loc.node[l - 1] as usize * size;
                 for n in first..first + size {
@@ -273,11 +352,10 @@ impl Device {
                         continue;
                     }
                     let row = (self.org.base[l] + n) * self.ncmd;
-                    for e in &self.cons[k] {
-                        if e.sibling {
-                            let r = &mut self.ready[row + e.fol as usize];
-                            *r = (*r).max(clk + e.lat);
-                        }
+                    let ready = &mut self.ready[row..row + self.ncmd];
+                    for &(fol, lat) in &self.sib[s0 as usize..s1 as usize] {
+                        let r = &mut ready[fol as usize];
+                        *r = (*r).max(clk + lat);
                     }
                 }
             }

@@ -14,10 +14,11 @@
 use super::config::DramConfig;
 use super::controller::{Completion, Controller};
 use super::mapper::Mapper;
+use super::power::{self, EnergyAction, PowerModel};
 use super::timing::Spec;
 use crate::arch::Msg;
 use crate::engine::ClockDomain;
-use crate::engine::{Component, Ctx, Cycle, PortId};
+use crate::engine::{Component, Ctx, Cycle, PortId, Tick};
 use crate::mem::MemResp;
 use crate::stats::StatSet;
 use std::collections::VecDeque;
@@ -35,6 +36,8 @@ pub struct DramSystem {
     pub mapper: Mapper,
     /// One controller per channel.
     pub channels: Vec<Controller>,
+    /// The energy model (prices of commands and background).
+    pub power: PowerModel,
 }
 
 impl DramSystem {
@@ -46,6 +49,7 @@ impl DramSystem {
             return Err(msg.join("\n"));
         }
         let spec = Arc::new(Spec::resolve(cfg)?);
+        let power = PowerModel::resolve(cfg, &spec)?;
         let mapper = Mapper::new(
             cfg.address_mapping,
             &spec.org,
@@ -62,6 +66,7 @@ impl DramSystem {
             cfg: cfg.clone(),
             mapper,
             channels,
+            power,
         })
     }
 
@@ -80,6 +85,24 @@ impl DramSystem {
     /// Peak bandwidth of all channels, GB/s.
     pub fn peak_gbps(&self) -> f64 {
         self.spec.peak_gbps(self.cfg.channels)
+    }
+
+    /// The priced energy actions of every channel from tick 0 to tick `end` (commands issued
+    /// so far; background time of every power domain up to `end`).
+    pub fn energy(&self, end: i64) -> Vec<EnergyAction> {
+        let mut c = power::ActionCounts::default();
+        for ch in &self.channels {
+            let k = power::command_actions(&self.spec, &ch.stats.commands);
+            let (a, p) = ch.background.totals(end);
+            c.act += k.act;
+            c.rd += k.rd;
+            c.wr += k.wr;
+            c.refab += k.refab;
+            c.refpb += k.refpb;
+            c.bg_active += a;
+            c.bg_precharged += p;
+        }
+        power::actions(&c, &self.power.prices)
     }
 }
 
@@ -114,6 +137,8 @@ pub struct DramMemory {
     requests: u64,
     bytes_read: u64,
     bytes_written: u64,
+    /// The DRAM tick at which the run ended (set by `finish`).
+    end: Option<i64>,
 }
 
 impl DramMemory {
@@ -134,6 +159,7 @@ impl DramMemory {
             requests: 0,
             bytes_read: 0,
             bytes_written: 0,
+            end: None,
         })
     }
 
@@ -150,8 +176,9 @@ impl DramMemory {
         &self.sys
     }
 
-    /// Evaluate every channel tick due up to and including `t`, in time order.
-    fn advance(&mut self, t: i64, cx: &mut Ctx<'_, Msg>) {
+    /// Evaluate every channel tick due up to and including `t`, in time order; completions
+    /// gather in `self.done` (answered by [`DramMemory::collect`]).
+    fn advance(&mut self, t: i64) {
         loop {
             let next = self.wake.iter().flatten().copied().min();
             let Some(n) = next else { break };
@@ -168,16 +195,16 @@ impl DramMemory {
                     } else {
                         None
                     };
+                    self.done.append(&mut ch.done);
                 }
             }
             self.accept_backlog();
-            self.collect(cx);
         }
         self.now = self.now.max(t);
     }
 
     /// Bring idle channels to the present: replay the refreshes they would have issued.
-    fn catch_up(&mut self, t: i64, cx: &mut Ctx<'_, Msg>) {
+    fn catch_up(&mut self, t: i64) {
         for c in 0..self.sys.channels.len() {
             if self.wake[c].is_none() {
                 let r = self.sys.channels[c].next_refresh();
@@ -188,7 +215,7 @@ impl DramMemory {
         }
         // Refreshes of idle channels keep queueing until `t`.
         loop {
-            self.advance(t, cx);
+            self.advance(t);
             let mut more = false;
             for c in 0..self.sys.channels.len() {
                 if self.wake[c].is_none() {
@@ -220,6 +247,8 @@ impl DramMemory {
         }
     }
 
+    /// Answer every finished request (completions gathered by `advance` and by requests that
+    /// finished on arrival, e.g. coalesced writes).
     fn collect(&mut self, cx: &mut Ctx<'_, Msg>) {
         for c in 0..self.sys.channels.len() {
             self.done.append(&mut self.sys.channels[c].done);
@@ -283,9 +312,9 @@ impl Component<Msg> for DramMemory {
             return;
         };
         let t = cx.cycle().0 as i64;
-        self.catch_up(t, cx);
+        self.catch_up(t);
         // Requests arriving at tick t are offered after the controllers' tick t.
-        self.advance(t, cx);
+        self.advance(t);
         self.now = t;
         self.requests += 1;
         let tx = self.sys.tx_bytes() as u64;
@@ -336,8 +365,16 @@ impl Component<Msg> for DramMemory {
                 self.wake[c] = Some(self.wake[c].map_or(w, |x| x.min(w)));
             }
         }
-        self.advance(t, cx);
+        self.advance(t);
+        self.collect(cx);
         self.schedule(cx);
+    }
+
+    fn finish(&mut self, end: Tick) {
+        // The DRAM keeps refreshing while idle, until the end of the run.
+        let t = self.clock().cycle_at_or_before(end).0 as i64;
+        self.catch_up(t);
+        self.end = Some(t.max(self.now));
     }
 
     fn waiting_for(&self) -> Option<String> {
@@ -414,6 +451,32 @@ impl Component<Msg> for DramMemory {
         out.int("cmd_rd", c.rd, "commands", "Reads issued.");
         out.int("cmd_wr", c.wr, "commands", "Writes issued.");
         out.int("cmd_ref", c.refresh, "commands", "Refreshes issued.");
+        // Energy: counts of priced actions with this part's own prices (docs/DRAM.md, Energy).
+        let end = self.end.unwrap_or(self.now);
+        for a in self.sys.energy(end) {
+            let (what, price) = match a.action {
+                "dram_act" => ("Activate-precharge pairs.", "Energy of one ACT+PRE pair."),
+                "dram_rd" => ("Read bursts.", "Energy of one read burst."),
+                "dram_wr" => ("Write bursts.", "Energy of one write burst."),
+                "dram_ref" => ("All-bank refreshes.", "Energy of one all-bank refresh."),
+                "dram_refpb" => ("Per-bank refreshes.", "Energy of one per-bank refresh."),
+                "dram_bg_active_cycles" => (
+                    "DRAM ticks x power domains with a bank open or refreshing.",
+                    "Active-standby energy of one domain for one tick.",
+                ),
+                _ => (
+                    "DRAM ticks x power domains with every bank closed.",
+                    "Precharge-standby energy of one domain for one tick.",
+                ),
+            };
+            out.int(a.action, a.count, crate::stats::energy::ACTIONS, what);
+            out.float(
+                &format!("{}_pj", a.action),
+                a.pj_each,
+                crate::stats::energy::PJ_EACH,
+                price,
+            );
+        }
     }
 }
 

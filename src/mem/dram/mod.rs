@@ -10,6 +10,7 @@
 //! - [`mapper`]: address to channel and bank.
 //! - [`controller`], [`scheduler`], [`refresh`]: the controller of one channel.
 //! - [`checker`]: replays an issued-command log against the constraint table.
+//! - [`power`]: per-command and background energy from datasheet currents.
 //! - [`memory`]: channels behind a mapper, and the [`memory::DramMemory`] component.
 //! - [`replay`]: Ramulator `LoadStoreTrace` replay and `summary.json`.
 //! - [`config`]: the `[memory]` section with `kind = "dram"`.
@@ -23,6 +24,7 @@ pub mod device;
 pub mod mapper;
 pub mod memory;
 pub mod org;
+pub mod power;
 pub mod presets;
 pub mod refresh;
 pub mod replay;

@@ -958,3 +958,245 @@ pub fn lpddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
     );
     set(t, "nPBR2ACT", ceil_div(7500, tck));
 }
+
+// ----------------------------------------------------------------------------------------
+// Power: datasheet currents (mA) and voltages (V) of each part, for the energy model of
+// `power.rs`. Entries are ordered most specific first; each standard ends with a `*`/`*`
+// entry, its default part, used for organisations and speed bins without their own entry.
+// ----------------------------------------------------------------------------------------
+
+use super::power::{PowerPreset, Rail};
+
+const fn rail(
+    volts: f64,
+    idd0: f64,
+    idd2n: f64,
+    idd3n: f64,
+    idd4r: f64,
+    idd4w: f64,
+    idd5b: f64,
+    idd5pb: f64,
+) -> Rail {
+    Rail {
+        volts,
+        idd0,
+        idd2n,
+        idd3n,
+        idd4r,
+        idd4w,
+        idd5b,
+        idd5pb,
+    }
+}
+
+/// DDR4 VPP (2.5 V, JESD79-4) of an 8 Gb x4/x8 die: IPP0 = 3 mA (DRAMsim3's configs and
+/// Micron MT40A1G8 data sheet); Micron's note "IPP3N test and limit is applicable for all
+/// IDD2x, IDD3x, IDD4x conditions" and its module tables (MTA18ASF2G72HZ: IPP0 = IPP3N = 54 mA
+/// for 18 devices) give IPP2N = IPP3N = IPP4R = IPP4W = IPP0 = 3 mA; IPP5B = 28 mA per device
+/// from the same module's 279 mA with one rank (9 devices) refreshing and the other at IPP3N:
+/// (279 - 9 x 3) / 9.
+const DDR4_VPP_X8: Rail = rail(2.5, 3.0, 3.0, 3.0, 3.0, 3.0, 28.0, 3.0);
+/// DDR4 VPP of an 8 Gb x16 die: IPP0 = 4 mA (DRAMsim3 `DDR4_8Gb_x16_3200.ini`), the same
+/// current in every state (no refresh figure in the source: refresh adds nothing on VPP).
+const DDR4_VPP_X16: Rail = rail(2.5, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0);
+
+/// Power presets (see the section comment above). Sources: DRAMsim3's published configs
+/// (`configs/*.ini`, `[power]`), gem5's DDR5 interface (Micron 16 Gb DDR5 data sheet), DRAMSys'
+/// JEDEC LPDDR4 memspec, and estimates derived from them where no public table exists (HBM3,
+/// LPDDR5), marked `estimate`. `docs/DRAM.md` tabulates them.
+pub static POWER: &[PowerPreset] = &[
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_8Gb_x8",
+        timing: "DDR4_3200",
+        devices: None,
+        vdd: rail(1.2, 57.0, 37.0, 52.0, 168.0, 150.0, 250.0, 0.0),
+        vpp: DDR4_VPP_X8,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x8_3200.ini; VPP: Micron MT40A1G8 (JESD79-4 2.5 V)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_8Gb_x8",
+        timing: "DDR4_2666",
+        devices: None,
+        vdd: rail(1.2, 51.0, 35.0, 46.0, 146.0, 132.0, 250.0, 0.0),
+        vpp: DDR4_VPP_X8,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x8_2666.ini; VPP: Micron MT40A1G8 (JESD79-4 2.5 V)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_8Gb_x8",
+        timing: "DDR4_2400",
+        devices: None,
+        vdd: rail(1.2, 48.0, 34.0, 43.0, 135.0, 123.0, 250.0, 0.0),
+        vpp: DDR4_VPP_X8,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x8_2400.ini; VPP: Micron MT40A1G8 (JESD79-4 2.5 V)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_8Gb_x16",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.2, 95.0, 37.0, 56.0, 302.0, 278.0, 280.0, 0.0),
+        vpp: DDR4_VPP_X16,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x16_3200.ini (VPP: IPP0 of the same file)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_8Gb_x4",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.2, 52.0, 37.0, 47.0, 143.0, 130.0, 250.0, 0.0),
+        vpp: DDR4_VPP_X8,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x4_3200.ini; VPP: Micron MT40A2G4 (JESD79-4 2.5 V)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "DDR4_4Gb_x8",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.2, 60.0, 45.0, 60.0, 145.0, 175.0, 175.0, 0.0),
+        vpp: rail(2.5, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0),
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_4Gb_x8_2400.ini (VPP: IPP0 of the same file)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR4",
+        org: "*",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.2, 57.0, 37.0, 52.0, 168.0, 150.0, 250.0, 0.0),
+        vpp: DDR4_VPP_X8,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "default part: DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/DDR4_8Gb_x8_3200.ini; VPP: Micron MT40A1G8",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "DDR5",
+        org: "*",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.1, 122.0, 92.0, 142.0, 530.0, 479.0, 277.0, 0.0),
+        vpp: Rail::NONE,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "gem5 (gem5/gem5) src/python/gem5/components/memory/dram_interfaces/ddr5.py, DDR5-4800 values of the Micron 16 Gb DDR5 die rev. A data sheet (VDD only: the source gives no VPP currents)",
+        estimate: false,
+        // IDD3N (all 32 banks open) exceeds IDD0: one-bank-active baseline for activations.
+        bankwise_rho: Some(0.5),
+    },
+    PowerPreset {
+        standard: "HBM2",
+        org: "*",
+        timing: "*",
+        devices: Some(0.5),
+        vdd: rail(1.2, 65.0, 40.0, 55.0, 390.0, 500.0, 250.0, 0.0),
+        vpp: Rail::NONE,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/HBM2_8Gb_x128.ini (currents of one 128-bit channel; a pseudo-channel is half of it)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "HBM3",
+        org: "*",
+        timing: "*",
+        devices: Some(0.5),
+        // HBM2's currents (DRAMsim3 HBM2_8Gb_x128.ini) at HBM3's VDD of 1.1 V (JESD238), with
+        // the read and write increments over IDD3N scaled by the pseudo-channel data rate
+        // (32 bit x 6.4 Gb/s against 64 bit x 2 Gb/s: 1.6) so that the energy per bit moved
+        // stays HBM2's (TN-41-01 scales IDD4 with the operating frequency).
+        vdd: rail(1.1, 65.0, 40.0, 55.0, 591.0, 767.0, 250.0, 0.0),
+        vpp: Rail::NONE,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "estimate: no public HBM3 IDD table; HBM2 currents of DRAMsim3 configs/HBM2_8Gb_x128.ini at 1.1 V, IDD4 increments scaled by data rate (x1.6)",
+        estimate: true,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "GDDR6",
+        org: "*",
+        timing: "GDDR6_14000_1350mV",
+        devices: None,
+        vdd: rail(1.35, 71.0, 60.0, 61.0, 248.0, 231.0, 286.0, 45.0),
+        vpp: Rail::NONE,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/GDDR6_8Gb_x16.ini (one 16-bit channel per device)",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "GDDR6",
+        org: "*",
+        timing: "*",
+        devices: None,
+        vdd: rail(1.25, 71.0, 60.0, 61.0, 248.0, 231.0, 286.0, 45.0),
+        vpp: Rail::NONE,
+        vddq: Rail::NONE,
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "DRAMsim3 (umd-memsys/DRAMsim3 @2981759) configs/GDDR6_8Gb_x16.ini currents (one 16-bit channel per device) at the 1.25 V of the 1250 mV speed bin",
+        estimate: false,
+        bankwise_rho: None,
+    },
+    PowerPreset {
+        standard: "LPDDR5",
+        org: "*",
+        timing: "*",
+        devices: None,
+        // DRAMSys configs/memspec/JEDEC_8Gb_LPDDR4-3200_16bit.json (DRAMPower format): VDD2
+        // currents on LPDDR5's VDD2H (1.05 V), VDD1 on VDD1 (1.8 V), VDDQ on VDDQ (0.5 V);
+        // IDD4R/IDD4W increments over IDD3N doubled for 6400 against 3200 MT/s (TN-41-01
+        // frequency scaling, same energy per bit); all-bank refresh from IDD5 (idd52/idd51,
+        // the burst current); per-bank refresh currents converted from the memspec's tREFIpb
+        // averages to burst currents as DRAMPower does: (IDD5PB tREFIpb - IDD2N (tREFIpb -
+        // tRFCpb)) / tRFCpb with 780 and 224 cycles.
+        vdd: rail(1.05, 45.0, 27.0, 30.0, 520.0, 390.0, 90.0, 37.45),
+        vpp: rail(1.8, 3.5, 2.0, 2.25, 2.25, 2.25, 10.0, 3.74),
+        vddq: rail(0.5, 0.75, 0.75, 0.75, 299.25, 109.25, 0.75, 0.75),
+        io_read_pj_per_bit: 0.0,
+        io_write_pj_per_bit: 0.0,
+        source: "estimate: no public LPDDR5 IDD table; LPDDR4-3200 x16 currents of DRAMSys (tukl-msd/DRAMSys @2107966) configs/memspec/JEDEC_8Gb_LPDDR4-3200_16bit.json at LPDDR5 voltages, IDD4 increments scaled to 6400 MT/s",
+        estimate: true,
+        bankwise_rho: None,
+    },
+];

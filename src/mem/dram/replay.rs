@@ -153,8 +153,79 @@ pub struct Summary {
     pub refreshes: u64,
     /// Commands issued by role.
     pub commands: CommandCounts,
+    /// DRAM energy from tick 0 to `cycles_to_complete` (see `docs/DRAM.md`, Energy).
+    pub energy: EnergySummary,
     /// Controller evaluations (speed statistic: cycles actually looked at).
     pub evaluations: u64,
+}
+
+/// The energy part of `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnergySummary {
+    /// Sum of every action's energy, pJ.
+    pub total_pj: f64,
+    /// `total_pj / time_ns`, mW.
+    pub average_power_mw: f64,
+    /// Energy by kind, pJ: activate-precharge pairs, reads, writes, refreshes (all-bank and
+    /// per-bank), background (active and precharged standby).
+    pub by_kind: EnergyByKind,
+    /// Every priced action: count, energy of one, energy.
+    pub actions: Vec<super::power::EnergyAction>,
+    /// Where the part's currents come from.
+    pub source: String,
+    /// Whether those currents are an estimate (no public table for the part).
+    pub estimate: bool,
+}
+
+/// Energy by command kind, pJ.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EnergyByKind {
+    /// Activate-precharge pairs.
+    pub act_pj: f64,
+    /// Read bursts.
+    pub rd_pj: f64,
+    /// Write bursts.
+    pub wr_pj: f64,
+    /// Refreshes.
+    pub ref_pj: f64,
+    /// Background (standby).
+    pub background_pj: f64,
+}
+
+/// Summarise the priced actions of `sys` over `time_ns`.
+pub fn energy_summary(
+    sys: &DramSystem,
+    actions: Vec<super::power::EnergyAction>,
+    time_ns: f64,
+) -> EnergySummary {
+    let get = |k: &str| {
+        actions
+            .iter()
+            .filter(|a| a.action == k)
+            .map(|a| a.energy_pj)
+            .sum::<f64>()
+    };
+    let by_kind = EnergyByKind {
+        act_pj: get("dram_act"),
+        rd_pj: get("dram_rd"),
+        wr_pj: get("dram_wr"),
+        ref_pj: get("dram_ref") + get("dram_refpb"),
+        background_pj: get("dram_bg_active_cycles") + get("dram_bg_precharged_cycles"),
+    };
+    let total_pj: f64 = actions.iter().map(|a| a.energy_pj).sum();
+    EnergySummary {
+        total_pj,
+        // pJ / ns = mW.
+        average_power_mw: if time_ns > 0.0 {
+            total_pj / time_ns
+        } else {
+            0.0
+        },
+        by_kind,
+        actions,
+        source: sys.power.source.to_string(),
+        estimate: sys.power.estimate,
+    }
 }
 
 /// Replay `trace` on a DRAM built from `cfg`; with `record`, every issued command is kept in
@@ -295,7 +366,7 @@ pub fn summarize(sys: &DramSystem, trace: &[TraceReq]) -> Summary {
         0.0
     };
     Summary {
-        schema_version: 1,
+        schema_version: 2,
         standard: spec.standard.name.to_string(),
         org_preset: spec.org_preset.clone(),
         timing_preset: spec.timing_preset.clone(),
@@ -319,6 +390,7 @@ pub fn summarize(sys: &DramSystem, trace: &[TraceReq]) -> Summary {
         writes_coalesced: s.writes_coalesced,
         refreshes: s.refreshes,
         commands: command_counts(spec, &s.commands),
+        energy: energy_summary(sys, sys.energy(cycles), time_ns),
         evaluations: s.evaluations,
     }
 }
