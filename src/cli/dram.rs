@@ -30,7 +30,7 @@ pub fn load_config(path: &Path) -> anyhow::Result<DramConfig> {
     let loaded =
         crate::config::load(&path.to_string_lossy(), &[]).map_err(|e| anyhow::anyhow!("{e}"))?;
     match loaded.config.memory {
-        crate::config::MemoryConfig::Dram(m) => Ok(m),
+        crate::config::MemoryConfig::Dram(m) => Ok(*m),
         _ => bail!(
             "{}: memory.kind: expected \"dram\" for `xpusim dram` (the [memory] table selects the model)",
             path.display()

@@ -159,7 +159,7 @@ pub enum MemoryConfig {
     /// A fixed latency plus one shared bandwidth pipe: a bound, not a DRAM model.
     Ideal(IdealMemConfig),
     /// JEDEC-timed DRAM channels with FR-FCFS controllers (docs/DRAM.md).
-    Dram(crate::mem::dram::DramConfig),
+    Dram(Box<crate::mem::dram::DramConfig>),
 }
 
 impl Default for MemoryConfig {

@@ -924,7 +924,7 @@ fn hot_pattern(c: &DramConfig, n: u64, seed: u64) -> Vec<TraceReq> {
             );
             TraceReq {
                 addr: ((col + k * (bank + b * row)) * ch + chn) * tx,
-                write: (r >> 40) % 3 == 0,
+                write: (r >> 40).is_multiple_of(3),
             }
         })
         .collect()

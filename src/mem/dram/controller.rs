@@ -860,6 +860,7 @@ impl Controller {
     /// The full look at request `i` of a scan (its bound has passed or its bank state
     /// changed): whether it is the one to issue, could not be chosen now, or is not ready.
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn scan_slow(
         &self,
         q: &mut [Req],

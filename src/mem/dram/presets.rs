@@ -967,6 +967,8 @@ pub fn lpddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 use super::power::{PowerPreset, Rail};
 
+/// A rail from its voltage and currents in the order of a datasheet's IDD table.
+#[allow(clippy::too_many_arguments)]
 const fn rail(
     volts: f64,
     idd0: f64,
