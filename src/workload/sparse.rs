@@ -540,16 +540,22 @@ pub fn compressed_bytes(major: usize, nnz: usize) -> u64 {
 /// `min(partial products of row i, cols(B))`, where row `i` makes
 /// `sum over A(i,k) of nnz(B(k,:))` partial products.
 pub fn output_bound(a: &SparseMatrix, b: &SparseMatrix) -> u64 {
-    (0..a.nrows)
-        .map(|i| {
-            let p: u64 = a
-                .row_cols(i)
-                .iter()
-                .map(|&k| b.row_len(k as usize) as u64)
-                .sum();
-            p.min(b.ncols as u64)
-        })
-        .sum()
+    output_bound_rows(a, b).sum()
+}
+
+/// The per-row terms of [`output_bound`], in row order.
+pub fn output_bound_rows<'a>(
+    a: &'a SparseMatrix,
+    b: &'a SparseMatrix,
+) -> impl Iterator<Item = u64> + 'a {
+    (0..a.nrows).map(move |i| {
+        let p: u64 = a
+            .row_cols(i)
+            .iter()
+            .map(|&k| b.row_len(k as usize) as u64)
+            .sum();
+        p.min(b.ncols as u64)
+    })
 }
 
 /// Bytes of the operand regions of `C = A * B` (see the module documentation): A and B in

@@ -141,16 +141,7 @@ pub fn build_kernel(
     let lb = Compressed::new(bases.b, &b);
     match kind {
         KernelKind::Smash | KernelKind::SmashV2 | KernelKind::SmashV3 => {
-            let bound: Vec<u64> = (0..a.nrows)
-                .map(|i| {
-                    let p: u64 = a
-                        .row_cols(i)
-                        .iter()
-                        .map(|&k| b.row_len(k as usize) as u64)
-                        .sum();
-                    p.min(b.ncols as u64)
-                })
-                .collect();
+            let bound: Vec<u64> = crate::workload::sparse::output_bound_rows(&a, &b).collect();
             let (outs, _) = bases.outputs(topo.threads.len());
             let engine = Engine::new(
                 cfg,
