@@ -867,6 +867,32 @@ fn power_overrides_change_the_prices_and_bad_values_are_named() {
     assert!(keys.contains(&"memory.power.vpp.volts"), "{probs:?}");
 }
 
+/// Prices given directly under `[memory.power]` replace the derived ones: 16 reads to one row
+/// with ACT 1000 pJ, RD 10 pJ and no background cost 1000 + 16 x 10 pJ.
+#[test]
+fn direct_price_overrides_replace_the_derived_prices() {
+    let mut c = cfg(0);
+    c.power.act_pj = Some(1000.0);
+    c.power.rd_pj = Some(10.0);
+    c.power.bg_active_pj_per_tick = Some(0.0);
+    c.power.bg_precharged_pj_per_tick = Some(0.0);
+    let (tx, ch, _, _, _) = geo(&c);
+    let t: Vec<TraceReq> = (0..16)
+        .map(|col| TraceReq {
+            addr: col * ch * tx,
+            write: false,
+        })
+        .collect();
+    let (s, _) = replay(&c, &t, false).unwrap();
+    assert!(close(s.energy.total_pj, 1160.0), "{}", s.energy.total_pj);
+    c.power.ref_pj = Some(-1.0);
+    let probs = c.problems("memory");
+    assert!(
+        probs.iter().any(|(k, _)| k == "memory.power.ref_pj"),
+        "{probs:?}"
+    );
+}
+
 /// A fingerprint (FNV-1a) of a replay: the decision-dependent summary figures and every issued
 /// command (tick, command, target).
 fn fingerprint(c: &DramConfig, t: &[TraceReq]) -> (u64, u64) {

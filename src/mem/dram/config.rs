@@ -206,6 +206,23 @@ pub struct PowerOverrides {
     /// I/O supply VDDQ (LPDDR5 only in the presets).
     #[serde(default)]
     pub vddq: RailOverrides,
+    /// Energy of one activate-precharge pair, pJ, replacing the one derived from the
+    /// currents (e.g. a figure from another power model or a circuit simulation).
+    pub act_pj: Option<f64>,
+    /// Energy of one read burst (one transaction, I/O included), pJ, replacing the derived one.
+    pub rd_pj: Option<f64>,
+    /// Energy of one write burst (one transaction, I/O included), pJ, replacing the derived one.
+    pub wr_pj: Option<f64>,
+    /// Energy of one all-bank refresh, pJ, replacing the derived one.
+    pub ref_pj: Option<f64>,
+    /// Energy of one per-bank refresh, pJ, replacing the derived one.
+    pub refpb_pj: Option<f64>,
+    /// Background energy of one power domain with a bank open, pJ per DRAM tick (the clock
+    /// period; half of it for HBM3), replacing `V IDD3N tCK`.
+    pub bg_active_pj_per_tick: Option<f64>,
+    /// Background energy of one power domain with every bank closed, pJ per DRAM tick,
+    /// replacing `V IDD2N tCK`.
+    pub bg_precharged_pj_per_tick: Option<f64>,
 }
 
 impl PowerOverrides {
@@ -233,6 +250,17 @@ impl PowerOverrides {
             self.io_write_pj_per_bit,
             false,
         );
+        for (k, v) in [
+            ("act_pj", self.act_pj),
+            ("rd_pj", self.rd_pj),
+            ("wr_pj", self.wr_pj),
+            ("ref_pj", self.ref_pj),
+            ("refpb_pj", self.refpb_pj),
+            ("bg_active_pj_per_tick", self.bg_active_pj_per_tick),
+            ("bg_precharged_pj_per_tick", self.bg_precharged_pj_per_tick),
+        ] {
+            check(format!("{path}.{k}"), v, false);
+        }
         for (name, r) in [("vdd", &self.vdd), ("vpp", &self.vpp), ("vddq", &self.vddq)] {
             for (k, v) in [
                 ("volts", r.volts),

@@ -219,6 +219,18 @@ impl PowerModel {
             bg_active_pj: sum(&|r| r.idd3n * tick),
             bg_precharged_pj: sum(&|r| r.idd2n * tick),
         };
+        // Prices given directly replace the derived ones.
+        let prices = Prices {
+            act_pj: o.act_pj.unwrap_or(prices.act_pj),
+            rd_pj: o.rd_pj.unwrap_or(prices.rd_pj),
+            wr_pj: o.wr_pj.unwrap_or(prices.wr_pj),
+            ref_pj: o.ref_pj.unwrap_or(prices.ref_pj),
+            refpb_pj: o.refpb_pj.unwrap_or(prices.refpb_pj),
+            bg_active_pj: o.bg_active_pj_per_tick.unwrap_or(prices.bg_active_pj),
+            bg_precharged_pj: o
+                .bg_precharged_pj_per_tick
+                .unwrap_or(prices.bg_precharged_pj),
+        };
         Ok(PowerModel {
             rails,
             devices,
