@@ -223,6 +223,8 @@ pub struct Controller {
     /// and its ready tick. Requests to one bank needing one command share both.
     scan_memo: Vec<(u64, u8, bool, i64)>,
     scan_id: u64,
+    /// Scratch list of queue indices (bank-state changes).
+    hits: Vec<u32>,
     clk: i64,
     wake: i64,
     // HBM3 edges.
@@ -277,6 +279,7 @@ impl Controller {
             per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
             scan_memo: vec![(0, 0, false, 0); banks],
             scan_id: 0,
+            hits: Vec::new(),
             clk: 0,
             wake: i64::MAX,
             rising: RisingInfo {
@@ -860,6 +863,7 @@ impl Controller {
     /// The full look at request `i` of a scan (its bound has passed or its bank state
     /// changed): whether it is the one to issue, could not be chosen now, or is not ready.
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn scan_slow(
         &self,
         q: &mut [Req],
@@ -1126,10 +1130,12 @@ impl Controller {
                 let b = loc.bank(self.dev.org().bank_level);
                 b..b + 1
             };
-            // Requests to those banks need another command now; their scans must look.
+            // Requests to those banks need another command now: derive it at once and lower
+            // their queue's bounds to theirs (the other requests' bounds stay valid: ready
+            // clocks only grow), so that the scans need not look at the whole queue again.
             for qi in 0..3 {
                 if self.per_bank[qi][banks.clone()].iter().any(|&n| n != 0) {
-                    self.lo[qi] = [i64::MIN; 3];
+                    self.rederive(qi, banks.clone());
                 }
             }
         }
@@ -1164,6 +1170,34 @@ impl Controller {
                 self.col_accesses[loc.bank(bl)] += 1;
             }
         }
+    }
+
+    /// Derive again the command of every request of queue `qi` (active, read, write) to the
+    /// banks `banks`, whose state just changed, and keep the queue's bounds below theirs.
+    fn rederive(&mut self, qi: usize, banks: std::ops::Range<usize>) {
+        let b = [Buf::Active, Buf::Read, Buf::Write][qi];
+        let bl = self.dev.org().bank_level;
+        let mut q = std::mem::take(self.queue_mut(b));
+        // Find the requests without a branch per request (which of them match is random),
+        // then derive those.
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        hits.resize(q.len(), 0);
+        let (lo, hi) = (banks.start as u32, banks.end as u32);
+        let mut n = 0;
+        for (i, r) in q.iter().enumerate() {
+            hits[n] = i as u32;
+            n += (r.bank.wrapping_sub(lo) < hi - lo) as usize;
+        }
+        for &i in &hits[..n] {
+            let r = &mut q[i as usize];
+            if r.loc.depth as usize == bl {
+                self.derive(r);
+                self.note(b, r);
+            }
+        }
+        self.hits = hits;
+        *self.queue_mut(b) = q;
     }
 
     /// Issue the current command of request `i` of queue `b` and advance the request.

@@ -967,6 +967,7 @@ pub fn lpddr5_secondary(t: &mut BTreeMap<String, i64>, o: &OrgPreset) {
 
 use super::power::{PowerPreset, Rail};
 
+#[allow(clippy::too_many_arguments)]
 const fn rail(
     volts: f64,
     idd0: f64,
