@@ -64,12 +64,19 @@ pub struct Req {
     pub counted: bool,
     /// Bank location.
     pub loc: Loc,
-    /// Byte address (for forwarding and coalescing).
-    pub addr: u64,
-    /// Cycle its data is returned (reads).
-    pub depart: i64,
     /// Caller's tag, returned on completion.
     pub tag: u64,
+}
+
+/// A read whose data is on its way back (its return tick is known when it issues).
+#[derive(Debug, Clone, Copy)]
+struct Return {
+    /// Tick its data is returned.
+    depart: i64,
+    /// Tick it entered the controller.
+    arrive: i64,
+    /// Caller's tag.
+    tag: u64,
 }
 
 /// A command the controller issued (for the timing checker and command traces).
@@ -195,7 +202,7 @@ pub struct Controller {
     active: Vec<Req>,
     prio: Vec<Req>,
     activating: Vec<Req>,
-    pending: VecDeque<Req>,
+    pending: VecDeque<Return>,
     rq_max: usize,
     wq_max: usize,
     prio_max: usize,
@@ -355,15 +362,17 @@ impl Controller {
             if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.reads += 1;
                 self.stats.reads_forwarded += 1;
-                let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
-                r.depart = now + 1;
-                self.pending.push_back(r);
+                self.pending.push_back(Return {
+                    depart: now + 1,
+                    arrive: now,
+                    tag,
+                });
                 return true;
             }
             if self.read_q.len() >= self.rq_max {
                 return false;
             }
-            let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            let mut r = self.make_req(loc, ReqKind::Read, tag, now);
             self.derive(&mut r);
             self.note(Buf::Read, &r);
             self.per_bank[1][r.bank as usize] += 1;
@@ -383,7 +392,7 @@ impl Controller {
             if self.write_q.len() >= self.wq_max {
                 return false;
             }
-            let mut r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            let mut r = self.make_req(loc, ReqKind::Write, tag, now);
             self.derive(&mut r);
             self.note(Buf::Write, &r);
             self.per_bank[2][r.bank as usize] += 1;
@@ -394,13 +403,12 @@ impl Controller {
         true
     }
 
-    fn make_req(&self, addr: u64, loc: Loc, kind: ReqKind, tag: u64, now: i64) -> Req {
+    fn make_req(&self, loc: Loc, kind: ReqKind, tag: u64, now: i64) -> Req {
         let fin = match kind {
             ReqKind::Read => self.spec.ids.rd.unwrap_or(0),
             _ => self.spec.ids.wr.unwrap_or(0),
         };
         Req {
-            addr,
             loc,
             kind,
             fin,
@@ -409,7 +417,6 @@ impl Controller {
             cmd_bus: 0,
             fin_accesses: true,
             arrive: now,
-            depart: -1,
             counted: false,
             ecache: 0,
             ver: u32::MAX,
@@ -420,7 +427,6 @@ impl Controller {
 
     fn maint(&self, fin: u8, loc: Loc) -> Req {
         Req {
-            addr: u64::MAX,
             loc,
             kind: ReqKind::Maint,
             fin,
@@ -429,7 +435,6 @@ impl Controller {
             cmd_bus: 0,
             fin_accesses: false,
             arrive: self.clk,
-            depart: -1,
             counted: false,
             ecache: 0,
             ver: u32::MAX,
@@ -1238,9 +1243,11 @@ impl Controller {
         }
         match r.kind {
             ReqKind::Read => {
-                let mut r = r;
-                r.depart = self.clk + self.spec.read_latency;
-                self.pending.push_back(r);
+                self.pending.push_back(Return {
+                    depart: self.clk + self.spec.read_latency,
+                    arrive: r.arrive,
+                    tag: r.tag,
+                });
                 self.stats.reads_served += 1;
                 self.stats.last_rd = self.stats.last_rd.max(self.clk);
             }
