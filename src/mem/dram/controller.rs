@@ -1189,10 +1189,17 @@ impl Controller {
         hits.clear();
         hits.resize(q.len(), 0);
         let (lo, hi) = (banks.start as u32, banks.end as u32);
+        let want: usize = self.per_bank[qi][banks.clone()]
+            .iter()
+            .map(|&c| c as usize)
+            .sum();
         let mut n = 0;
         for (i, r) in q.iter().enumerate() {
             hits[n] = i as u32;
             n += (r.bank.wrapping_sub(lo) < hi - lo) as usize;
+            if n == want {
+                break;
+            }
         }
         for &i in &hits[..n] {
             let r = &mut q[i as usize];
