@@ -64,12 +64,19 @@ pub struct Req {
     pub counted: bool,
     /// Bank location.
     pub loc: Loc,
-    /// Byte address (for forwarding and coalescing).
-    pub addr: u64,
-    /// Cycle its data is returned (reads).
-    pub depart: i64,
     /// Caller's tag, returned on completion.
     pub tag: u64,
+}
+
+/// A read whose data is on its way back (its return tick is known when it issues).
+#[derive(Debug, Clone, Copy)]
+struct Return {
+    /// Tick its data is returned.
+    depart: i64,
+    /// Tick it entered the controller.
+    arrive: i64,
+    /// Caller's tag.
+    tag: u64,
 }
 
 /// A command the controller issued (for the timing checker and command traces).
@@ -195,7 +202,7 @@ pub struct Controller {
     active: Vec<Req>,
     prio: Vec<Req>,
     activating: Vec<Req>,
-    pending: VecDeque<Req>,
+    pending: VecDeque<Return>,
     rq_max: usize,
     wq_max: usize,
     prio_max: usize,
@@ -223,6 +230,8 @@ pub struct Controller {
     /// and its ready tick. Requests to one bank needing one command share both.
     scan_memo: Vec<(u64, u8, bool, i64)>,
     scan_id: u64,
+    /// Scratch list of queue indices (bank-state changes).
+    hits: Vec<u32>,
     clk: i64,
     wake: i64,
     // HBM3 edges.
@@ -277,6 +286,7 @@ impl Controller {
             per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
             scan_memo: vec![(0, 0, false, 0); banks],
             scan_id: 0,
+            hits: Vec::new(),
             clk: 0,
             wake: i64::MAX,
             rising: RisingInfo {
@@ -352,15 +362,17 @@ impl Controller {
             if self.forward && self.write_addrs.contains(&addr) {
                 self.stats.reads += 1;
                 self.stats.reads_forwarded += 1;
-                let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
-                r.depart = now + 1;
-                self.pending.push_back(r);
+                self.pending.push_back(Return {
+                    depart: now + 1,
+                    arrive: now,
+                    tag,
+                });
                 return true;
             }
             if self.read_q.len() >= self.rq_max {
                 return false;
             }
-            let mut r = self.make_req(addr, loc, ReqKind::Read, tag, now);
+            let mut r = self.make_req(loc, ReqKind::Read, tag, now);
             self.derive(&mut r);
             self.note(Buf::Read, &r);
             self.per_bank[1][r.bank as usize] += 1;
@@ -380,7 +392,7 @@ impl Controller {
             if self.write_q.len() >= self.wq_max {
                 return false;
             }
-            let mut r = self.make_req(addr, loc, ReqKind::Write, tag, now);
+            let mut r = self.make_req(loc, ReqKind::Write, tag, now);
             self.derive(&mut r);
             self.note(Buf::Write, &r);
             self.per_bank[2][r.bank as usize] += 1;
@@ -391,13 +403,12 @@ impl Controller {
         true
     }
 
-    fn make_req(&self, addr: u64, loc: Loc, kind: ReqKind, tag: u64, now: i64) -> Req {
+    fn make_req(&self, loc: Loc, kind: ReqKind, tag: u64, now: i64) -> Req {
         let fin = match kind {
             ReqKind::Read => self.spec.ids.rd.unwrap_or(0),
             _ => self.spec.ids.wr.unwrap_or(0),
         };
         Req {
-            addr,
             loc,
             kind,
             fin,
@@ -406,7 +417,6 @@ impl Controller {
             cmd_bus: 0,
             fin_accesses: true,
             arrive: now,
-            depart: -1,
             counted: false,
             ecache: 0,
             ver: u32::MAX,
@@ -417,7 +427,6 @@ impl Controller {
 
     fn maint(&self, fin: u8, loc: Loc) -> Req {
         Req {
-            addr: u64::MAX,
             loc,
             kind: ReqKind::Maint,
             fin,
@@ -426,7 +435,6 @@ impl Controller {
             cmd_bus: 0,
             fin_accesses: false,
             arrive: self.clk,
-            depart: -1,
             counted: false,
             ecache: 0,
             ver: u32::MAX,
@@ -1127,10 +1135,12 @@ impl Controller {
                 let b = loc.bank(self.dev.org().bank_level);
                 b..b + 1
             };
-            // Requests to those banks need another command now; their scans must look.
+            // Requests to those banks need another command now: derive it at once and lower
+            // their queue's bounds to theirs (the other requests' bounds stay valid: ready
+            // clocks only grow), so that the scans need not look at the whole queue again.
             for qi in 0..3 {
                 if self.per_bank[qi][banks.clone()].iter().any(|&n| n != 0) {
-                    self.lo[qi] = [i64::MIN; 3];
+                    self.rederive(qi, banks.clone());
                 }
             }
         }
@@ -1165,6 +1175,41 @@ impl Controller {
                 self.col_accesses[loc.bank(bl)] += 1;
             }
         }
+    }
+
+    /// Derive again the command of every request of queue `qi` (active, read, write) to the
+    /// banks `banks`, whose state just changed, and keep the queue's bounds below theirs.
+    fn rederive(&mut self, qi: usize, banks: std::ops::Range<usize>) {
+        let b = [Buf::Active, Buf::Read, Buf::Write][qi];
+        let bl = self.dev.org().bank_level;
+        let mut q = std::mem::take(self.queue_mut(b));
+        // Find the requests without a branch per request (which of them match is random),
+        // then derive those.
+        let mut hits = std::mem::take(&mut self.hits);
+        hits.clear();
+        hits.resize(q.len(), 0);
+        let (lo, hi) = (banks.start as u32, banks.end as u32);
+        let want: usize = self.per_bank[qi][banks.clone()]
+            .iter()
+            .map(|&c| c as usize)
+            .sum();
+        let mut n = 0;
+        for (i, r) in q.iter().enumerate() {
+            hits[n] = i as u32;
+            n += (r.bank.wrapping_sub(lo) < hi - lo) as usize;
+            if n == want {
+                break;
+            }
+        }
+        for &i in &hits[..n] {
+            let r = &mut q[i as usize];
+            if r.loc.depth as usize == bl {
+                self.derive(r);
+                self.note(b, r);
+            }
+        }
+        self.hits = hits;
+        *self.queue_mut(b) = q;
     }
 
     /// Issue the current command of request `i` of queue `b` and advance the request.
@@ -1205,9 +1250,11 @@ impl Controller {
         }
         match r.kind {
             ReqKind::Read => {
-                let mut r = r;
-                r.depart = self.clk + self.spec.read_latency;
-                self.pending.push_back(r);
+                self.pending.push_back(Return {
+                    depart: self.clk + self.spec.read_latency,
+                    arrive: r.arrive,
+                    tag: r.tag,
+                });
                 self.stats.reads_served += 1;
                 self.stats.last_rd = self.stats.last_rd.max(self.clk);
             }

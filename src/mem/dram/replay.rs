@@ -25,38 +25,76 @@ pub struct TraceReq {
 }
 
 /// Parse a LoadStoreTrace text. Errors name the file and line.
+///
+/// Lines of the usual form (`LD 0x1f40`: one space, lower- or upper-case hex) are parsed
+/// directly from bytes; any other line takes the general path (surrounding whitespace,
+/// comments, decimal addresses), which also produces the error messages.
 pub fn parse_trace(text: &str, file: &str) -> Result<Vec<TraceReq>, String> {
     let mut out = Vec::with_capacity(text.len() / 12);
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.is_empty() || l.starts_with('#') {
-            continue;
+    for (i, line) in text.split('\n').enumerate() {
+        if let Some(r) = parse_plain(line.as_bytes()) {
+            out.push(r);
+        } else if let Some(r) = parse_line(line, file, i)? {
+            out.push(r);
         }
-        let bad = || {
-            format!(
-                "{file}:{}: expected \"LD 0xADDR\" or \"ST 0xADDR\", got `{}`",
-                i + 1,
-                l.chars().take(60).collect::<String>()
-            )
-        };
-        let mut it = l.split_ascii_whitespace();
-        let (Some(op), Some(a), None) = (it.next(), it.next(), it.next()) else {
-            return Err(bad());
-        };
-        let write = match op {
-            "LD" => false,
-            "ST" => true,
-            _ => return Err(bad()),
-        };
-        let addr = if let Some(h) = a.strip_prefix("0x").or_else(|| a.strip_prefix("0X")) {
-            u64::from_str_radix(h, 16)
-        } else {
-            a.parse::<u64>()
-        }
-        .map_err(|_| bad())?;
-        out.push(TraceReq { addr, write });
     }
     Ok(out)
+}
+
+/// `LD 0xHEX` or `ST 0xHEX` (optionally followed by `\r`), at most 16 hex digits.
+#[inline]
+fn parse_plain(b: &[u8]) -> Option<TraceReq> {
+    let b = b.strip_suffix(b"\r").unwrap_or(b);
+    if b.len() < 6 || b.len() > 21 || b[2] != b' ' || b[3] != b'0' || b[4] != b'x' {
+        return None;
+    }
+    let write = match &b[..2] {
+        b"LD" => false,
+        b"ST" => true,
+        _ => return None,
+    };
+    let mut addr = 0u64;
+    for &c in &b[5..] {
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            b'A'..=b'F' => c - b'A' + 10,
+            _ => return None,
+        };
+        addr = (addr << 4) | d as u64;
+    }
+    Some(TraceReq { addr, write })
+}
+
+/// The general path for line `i` (0-based): `None` for blank and comment lines.
+fn parse_line(line: &str, file: &str, i: usize) -> Result<Option<TraceReq>, String> {
+    let l = line.trim();
+    if l.is_empty() || l.starts_with('#') {
+        return Ok(None);
+    }
+    let bad = || {
+        format!(
+            "{file}:{}: expected \"LD 0xADDR\" or \"ST 0xADDR\", got `{}`",
+            i + 1,
+            l.chars().take(60).collect::<String>()
+        )
+    };
+    let mut it = l.split_ascii_whitespace();
+    let (Some(op), Some(a), None) = (it.next(), it.next(), it.next()) else {
+        return Err(bad());
+    };
+    let write = match op {
+        "LD" => false,
+        "ST" => true,
+        _ => return Err(bad()),
+    };
+    let addr = if let Some(h) = a.strip_prefix("0x").or_else(|| a.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16)
+    } else {
+        a.parse::<u64>()
+    }
+    .map_err(|_| bad())?;
+    Ok(Some(TraceReq { addr, write }))
 }
 
 /// Read and parse a trace file.
@@ -392,5 +430,33 @@ pub fn summarize(sys: &DramSystem, trace: &[TraceReq]) -> Summary {
         commands: command_counts(spec, &s.commands),
         energy: energy_summary(sys, sys.energy(cycles), time_ns),
         evaluations: s.evaluations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_general_lines_parse_alike() {
+        let text = "LD 0xAbC\r\nST 0X10\n  LD 0x20  \n# c\n\nST 0xffffffffffffffff\nLD 0x00000000000000001\nST 64";
+        let got = parse_trace(text, "t").unwrap();
+        let want = [
+            (0xabc, false),
+            (0x10, true),
+            (0x20, false),
+            (u64::MAX, true),
+            (1, false),
+            (64, true),
+        ];
+        assert_eq!(got.len(), want.len());
+        for (g, (a, w)) in got.iter().zip(want) {
+            assert_eq!((g.addr, g.write), (a, w));
+        }
+        // 17 significant hex digits overflow: an error naming the line.
+        let e = parse_trace("LD 0x1\nLD 0x10000000000000000\n", "t").unwrap_err();
+        assert!(e.starts_with("t:2:"), "{e}");
+        let e = parse_trace("LD 0x\n", "t").unwrap_err();
+        assert!(e.starts_with("t:1:"), "{e}");
     }
 }
