@@ -226,6 +226,10 @@ pub struct Controller {
     stuck: [[bool; 3]; 3],
     /// Per queue (active, read, write) and bank: how many queued requests go to that bank.
     per_bank: [Vec<u16>; 3],
+    /// Per queue (active, read, write), parallel to it: each request's `ecache` as seen by
+    /// the scan of each command bus class (any, row, col), `i64::MAX` on the other bus. A
+    /// scan reads these 24 bytes per request instead of the whole record.
+    keys: [Vec<[i64; 3]>; 3],
     /// Per bank, within one scan (`scan_id`): the command looked at, whether it was eligible
     /// and its ready tick. Requests to one bank needing one command share both.
     scan_memo: Vec<(u64, u8, bool, i64)>,
@@ -284,6 +288,11 @@ impl Controller {
             lo: [[i64::MIN; 3]; 3],
             stuck: [[true; 3]; 3],
             per_bank: [vec![0; banks], vec![0; banks], vec![0; banks]],
+            keys: [
+                Vec::with_capacity(banks),
+                Vec::with_capacity(cfg.read_queue_entries as usize),
+                Vec::with_capacity(cfg.write_queue_entries as usize),
+            ],
             scan_memo: vec![(0, 0, false, 0); banks],
             scan_id: 0,
             hits: Vec::new(),
@@ -376,6 +385,7 @@ impl Controller {
             self.derive(&mut r);
             self.note(Buf::Read, &r);
             self.per_bank[1][r.bank as usize] += 1;
+            self.keys[1].push(Self::key_of(&r));
             self.read_q.push(r);
             self.stats.reads += 1;
         } else {
@@ -396,6 +406,7 @@ impl Controller {
             self.derive(&mut r);
             self.note(Buf::Write, &r);
             self.per_bank[2][r.bank as usize] += 1;
+            self.keys[2].push(Self::key_of(&r));
             self.write_q.push(r);
             self.write_addrs.push(addr);
             self.stats.writes += 1;
@@ -663,6 +674,19 @@ impl Controller {
         }
     }
 
+    /// The scan keys of request `r` (see `Controller::keys`).
+    #[inline]
+    fn key_of(r: &Req) -> [i64; 3] {
+        let on = |bit: u8| {
+            if r.cmd_bus & bit != 0 {
+                r.ecache
+            } else {
+                i64::MAX
+            }
+        };
+        [r.ecache, on(1), on(2)]
+    }
+
     fn derive_cmds(&mut self, b: Buf) {
         let q = match b {
             Buf::Active => &mut self.active,
@@ -693,6 +717,13 @@ impl Controller {
                 r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
                 r.ecache = self.dev.earliest(r.cmd, &r.loc);
             }
+        }
+        if let Some(qi) = Self::lo_index(b) {
+            let mut keys = std::mem::take(&mut self.keys[qi]);
+            for (k, r) in keys.iter_mut().zip(self.queue(b).iter()) {
+                *k = Self::key_of(r);
+            }
+            self.keys[qi] = keys;
         }
     }
 
@@ -770,7 +801,29 @@ impl Controller {
         true
     }
 
+    /// Choose from queue `b` the request to issue now, if any (lowering `wake` to the
+    /// earliest tick at which one could be). The test that skips a scan which can find
+    /// nothing is inlined into the callers.
+    #[inline]
     fn scan(&mut self, b: Buf, f: Filter, edges: bool) -> Option<usize> {
+        if self.sched != SchedulerKind::FrfcfsRowhit && !edges && !f.split {
+            let qi = Self::lo_index(b).expect("scans look at the active, read or write queue");
+            let cls = match f.slot {
+                Slot::Any => 0,
+                Slot::Row => 1,
+                Slot::Col => 2,
+            };
+            if !self.stuck[qi][cls] && self.clk < self.lo[qi][cls] {
+                // Nothing of this bus class is due: the full look would find nothing.
+                self.wake = self.wake.min(self.lo[qi][cls]);
+                return None;
+            }
+        }
+        self.scan_full(b, f, edges)
+    }
+
+    #[inline(never)]
+    fn scan_full(&mut self, b: Buf, f: Filter, edges: bool) -> Option<usize> {
         if self.sched == SchedulerKind::FrfcfsRowhit {
             self.derive_cmds(b);
             let mut scratch = std::mem::take(&mut self.scratch);
@@ -798,7 +851,7 @@ impl Controller {
             Slot::Row => (1, 1),
             Slot::Col => (2, 2),
         };
-        let qi = Self::lo_index(b).unwrap_or(0);
+        let qi = Self::lo_index(b).expect("scans look at the active, read or write queue");
         let exact = !edges && !f.split;
         if exact && !self.stuck[qi][cls] && clk < self.lo[qi][cls] {
             // Nothing of this bus class is due: the full look would find nothing.
@@ -806,44 +859,56 @@ impl Controller {
             return None;
         }
         let mut q = std::mem::take(self.queue_mut(b));
+        let mut keys = std::mem::take(&mut self.keys[qi]);
+        debug_assert_eq!(q.len(), keys.len());
         let mut memo = std::mem::take(&mut self.scan_memo);
         self.scan_id += 1;
         let mut best: Option<usize> = None;
         let mut earliest = i64::MAX;
         let mut stuck = false;
-        for i in 0..q.len() {
-            let r = &q[i];
-            // One data-dependent branch for the common case (random traffic makes each of
-            // these tests unpredictable): bank state unchanged since `cmd` was derived, and
-            // either on the other command bus (that bus's scan covers it) or not due yet.
-            let current = r.ver == self.dev.bank_version(r.bank as usize);
-            let on_bus = need == 0 || r.cmd_bus & need != 0;
-            let future = r.ecache > clk;
-            if current & (!on_bus | future) {
-                let bound = if on_bus { r.ecache } else { i64::MAX };
-                earliest = earliest.min(bound);
+        for i in 0..keys.len() {
+            // The common case: not due yet, or on the other command bus (that bus's scan
+            // covers it). Every bank-state change derives the commands of the queued requests
+            // to that bank at once (`Controller::rederive`, `Controller::promote`), so a
+            // queued request's command is always derived from the current bank state and
+            // its key is a valid lower bound.
+            let k = keys[i][cls];
+            if k > clk {
+                debug_assert_eq!(q[i].ver, self.dev.bank_version(q[i].bank as usize));
+                earliest = earliest.min(k);
                 continue;
             }
-            if current {
+            let r = &q[i];
+            if r.ver == self.dev.bank_version(r.bank as usize) {
                 // Due: another request to the same bank needing the same command may already
                 // have been looked at in this scan (same eligibility, same ready tick).
-                let m = memo[r.bank as usize];
-                if m.0 == self.scan_id && m.1 == r.cmd {
-                    if !m.2 {
-                        stuck = true;
-                        continue;
-                    }
-                    q[i].ecache = m.3;
-                    if m.3 <= clk {
-                        earliest = m.3;
-                        best = Some(i);
-                        break;
-                    }
-                    earliest = earliest.min(m.3);
+                // Otherwise look at it: the bound is worth refreshing only if the request
+                // could be chosen at all (eligibility depends on state, not time).
+                let m = &mut memo[r.bank as usize];
+                let (elig, e) = if m.0 == self.scan_id && m.1 == r.cmd {
+                    (m.2, m.3)
+                } else {
+                    let (elig, e) = self.look(r, &f, edges);
+                    *m = (self.scan_id, r.cmd, elig, e);
+                    (elig, e)
+                };
+                if !elig {
+                    stuck = true;
                     continue;
                 }
+                q[i].ecache = e;
+                keys[i] = Self::key_of(&q[i]);
+                if e <= clk {
+                    earliest = e;
+                    best = Some(i);
+                    break;
+                }
+                earliest = earliest.min(e);
+                continue;
             }
-            match self.scan_slow(&mut q, i, &f, edges, need, &mut earliest, &mut memo) {
+            let look = self.scan_slow(&mut q, i, &f, edges, need, &mut earliest, &mut memo);
+            keys[i] = Self::key_of(&q[i]);
+            match look {
                 Look::Pick => {
                     best = Some(i);
                     break;
@@ -853,6 +918,7 @@ impl Controller {
             }
         }
         *self.queue_mut(b) = q;
+        self.keys[qi] = keys;
         self.scan_memo = memo;
         self.wake = self.wake.min(earliest);
         if best.is_none() {
@@ -863,6 +929,17 @@ impl Controller {
             self.stuck[qi][cls] = true;
         }
         best
+    }
+
+    /// Whether request `r`, due and on the scanned bus, could be chosen now, and if so the
+    /// tick its command is legal from.
+    #[inline(never)]
+    fn look(&self, r: &Req, f: &Filter, edges: bool) -> (bool, i64) {
+        if self.eligible(r, f, edges) {
+            (true, self.dev.earliest(r.cmd, &r.loc))
+        } else {
+            (false, 0)
+        }
     }
 
     /// The full look at request `i` of a scan (its bound has passed or its bank state
@@ -1070,6 +1147,9 @@ impl Controller {
         let q = self.queue_mut(b);
         q[i] = nr;
         q[i].ver = u32::MAX;
+        if let Some(qi) = Self::lo_index(b) {
+            self.keys[qi][i] = Self::key_of(&nr);
+        }
     }
 
     fn queue_mut(&mut self, b: Buf) -> &mut Vec<Req> {
@@ -1206,6 +1286,7 @@ impl Controller {
             if r.loc.depth as usize == bl {
                 self.derive(r);
                 self.note(b, r);
+                self.keys[qi][i as usize] = Self::key_of(r);
             }
         }
         self.hits = hits;
@@ -1238,6 +1319,7 @@ impl Controller {
         }
         if let Some(qi) = Self::lo_index(b) {
             self.per_bank[qi][r.bank as usize] -= 1;
+            self.keys[qi].remove(i);
         }
         r
     }
@@ -1279,20 +1361,21 @@ impl Controller {
         if self.active.len() >= self.dev.org().banks() {
             return;
         }
-        let r = self.take_out(b, i);
-        if r.ver == self.dev.bank_version(r.bank as usize) {
-            self.note(Buf::Active, &r);
-        } else {
-            // From the activating queue (LPDDR5), or its bank changed: look again.
-            self.lo[0] = [i64::MIN; 3];
-        }
-        self.per_bank[0][r.bank as usize] += 1;
         let bl = self.dev.org().bank_level;
+        let mut r = self.take_out(b, i);
+        if r.ver != self.dev.bank_version(r.bank as usize) && r.loc.depth as usize == bl {
+            // From the activating queue (LPDDR5), or its bank changed: derive its command
+            // from the current bank state (what a scan would do on reaching it).
+            self.derive(&mut r);
+        }
+        self.note(Buf::Active, &r);
+        self.per_bank[0][r.bank as usize] += 1;
         self.active_per_bank[r.loc.bank(bl)] += 1;
         // Keep the active queue in arrival order (equal arrivals in promotion order), so that
         // the first ready request is the oldest.
         let pos = self.active.partition_point(|a| a.arrive <= r.arrive);
         self.active.insert(pos, r);
+        self.keys[0].insert(pos, Self::key_of(&r));
     }
 
     // ---------------------------------------------------------------------------------
