@@ -935,7 +935,17 @@ impl Controller {
     /// tick its command is legal from.
     #[inline(never)]
     fn look(&self, r: &Req, f: &Filter, edges: bool) -> (bool, i64) {
-        if self.eligible(r, f, edges) {
+        // Without edge rules the bus test is the one the scan keys already made.
+        debug_assert!(edges || f.slot == Slot::Any || self.slot_ok(r, f.slot, false));
+        let f = if edges {
+            *f
+        } else {
+            Filter {
+                slot: Slot::Any,
+                ..*f
+            }
+        };
+        if self.eligible(r, &f, edges) {
             (true, self.dev.earliest(r.cmd, &r.loc))
         } else {
             (false, 0)
