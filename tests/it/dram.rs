@@ -1022,3 +1022,50 @@ fn decision_fingerprints() {
         }
     }
 }
+
+/// Full runs through the engine (`DramMemory`): no read is served before it arrives. A read
+/// the DRAM serves takes at least one tick to be scheduled plus its RD command's CAS latency
+/// and burst (JESD79-5 DDR5-4800AN: CL 34 + BL16 in 8 clocks = 42, so at least 43; HBM2
+/// 2 Gbps: CL 14 + BL4 in 2 clocks = 16, so at least 17). Requests reach channels that
+/// have been idle for a while (their clocks lag the engine's) in both runs.
+#[test]
+#[ignore = "known bug, open: in DramMemory a channel that was idle can tick at a past tick (its refreshes not replayed before a request reaches it), serving reads before they arrive; see the issue 4 closing note"]
+fn engine_runs_never_serve_a_read_before_it_arrives() {
+    use super::common::{read, stderr, tmpdir, xpusim};
+    let t = tmpdir();
+    for (i, (cfg, trace, least)) in [
+        ("configs/piuma-ddr5.toml", "traces/spgemm/smoke.toml", 43u64),
+        (
+            "configs/sweeps/base/npu-dram.toml",
+            "configs/sweeps/traces/gpt2-decode-gemv.xtr",
+            17,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = t.path().join(format!("run{i}"));
+        let o = xpusim(&["run", cfg, trace, "--out", out.to_str().unwrap(), "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
+        let mem = s["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "memory")
+            .unwrap();
+        let get = |n: &str| {
+            mem["stats"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["name"] == n)
+                .unwrap()["value"]
+                .as_f64()
+                .unwrap()
+        };
+        let min = get("min_read_latency_cycles");
+        assert!(min >= least as f64, "{cfg}: {min} < {least}");
+        assert!(get("avg_read_latency_cycles") >= min, "{cfg}");
+    }
+}

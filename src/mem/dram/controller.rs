@@ -136,6 +136,10 @@ pub struct CtrlStats {
     pub writes_coalesced: u64,
     /// Sum over served reads of (data return - arrival), ticks.
     pub read_latency_sum: u64,
+    /// Least (data return - arrival) of a read served by the DRAM (not forwarded from a
+    /// queued write), ticks; `None` before the first. At least `read_latency + 1`: a request
+    /// is first scheduled the tick after it arrives.
+    pub min_read_latency: Option<u64>,
     /// Commands issued, by command id.
     pub commands: Vec<u64>,
     /// Refresh commands issued.
@@ -1342,6 +1346,9 @@ impl Controller {
         }
         match r.kind {
             ReqKind::Read => {
+                let lat = (self.clk + self.spec.read_latency - r.arrive).max(0) as u64;
+                self.stats.min_read_latency =
+                    Some(self.stats.min_read_latency.map_or(lat, |m| m.min(lat)));
                 self.pending.push_back(Return {
                     depart: self.clk + self.spec.read_latency,
                     arrive: r.arrive,

@@ -242,7 +242,11 @@ impl DramMemory {
                 break;
             }
             self.backlog.pop_front();
-            let w = ctrl.next_wake().unwrap_or(now + 1).min(now + 1);
+            // The channel looks at its new request at the next tick, as the trace replay
+            // does. Not earlier: an idle channel's own clock (and so its `next_wake`) can lag
+            // behind `now`, and a tick before `now + 1` would serve the request before it
+            // arrived. Every pending wake is already after `now` (`advance` ran them).
+            let w = now + 1;
             self.wake[ch] = Some(self.wake[ch].map_or(w, |x| x.min(w)));
         }
     }
@@ -394,6 +398,10 @@ impl Component<Msg> for DramMemory {
             agg.writes += s.writes;
             agg.reads_served += s.reads_served + s.reads_forwarded;
             agg.read_latency_sum += s.read_latency_sum;
+            agg.min_read_latency = match (agg.min_read_latency, s.min_read_latency) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             agg.refreshes += s.refreshes;
             for (a, b) in cmds.iter_mut().zip(&s.commands) {
                 *a += b;
@@ -443,6 +451,12 @@ impl Component<Msg> for DramMemory {
             lat,
             "cycles",
             "Controller-queue entry to data return, DRAM ticks.",
+        );
+        out.int(
+            "min_read_latency_cycles",
+            agg.min_read_latency.unwrap_or(0),
+            "cycles",
+            "Least controller-queue entry to data return of a read served by the DRAM (not forwarded), DRAM ticks (0: none).",
         );
         let spec = &self.sys.spec;
         let c = super::replay::command_counts(spec, &cmds);
