@@ -1029,7 +1029,6 @@ fn decision_fingerprints() {
 /// 2 Gbps: CL 14 + BL4 in 2 clocks = 16, so at least 17). Requests reach channels that
 /// have been idle for a while (their clocks lag the engine's) in both runs.
 #[test]
-#[ignore = "known bug, open: in DramMemory a channel that was idle can tick at a past tick (its refreshes not replayed before a request reaches it), serving reads before they arrive; see the issue 4 closing note"]
 fn engine_runs_never_serve_a_read_before_it_arrives() {
     use super::common::{read, stderr, tmpdir, xpusim};
     let t = tmpdir();

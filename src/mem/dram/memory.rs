@@ -185,6 +185,11 @@ impl DramMemory {
             if n > t {
                 break;
             }
+            debug_assert!(
+                n >= self.now,
+                "channel wake {n} before the memory's present {}",
+                self.now
+            );
             self.now = n;
             for c in 0..self.sys.channels.len() {
                 if self.wake[c] == Some(n) {
@@ -203,32 +208,44 @@ impl DramMemory {
         self.now = self.now.max(t);
     }
 
-    /// Bring idle channels to the present: replay the refreshes they would have issued.
+    /// Bring every channel to tick `t` (the end of the run): busy ones by `advance`, idle ones
+    /// by replaying the refreshes they would have issued.
     fn catch_up(&mut self, t: i64) {
+        self.advance(t);
         for c in 0..self.sys.channels.len() {
-            if self.wake[c].is_none() {
-                let r = self.sys.channels[c].next_refresh();
-                if r <= t {
-                    self.wake[c] = Some(r);
+            self.settle(c, t);
+        }
+    }
+
+    /// Bring channel `c` up to tick `now` before it receives a request: a channel without a
+    /// pending wake was idle and its clock may lag, with refreshes due that nobody has run.
+    /// Channels are independent, so
+    /// ticking this one alone at its own past ticks is exact; its clock stays monotonic and
+    /// ends at or before `now`, so the request it then receives is first looked at at
+    /// `now + 1`, after it arrived.
+    fn settle(&mut self, c: usize, now: i64) {
+        if self.wake[c].is_some() {
+            return;
+        }
+        loop {
+            let ch = &mut self.sys.channels[c];
+            let n = if ch.has_work() || ch.busy() {
+                ch.next_wake()
+            } else {
+                Some(ch.next_refresh())
+            };
+            match n {
+                Some(n) if n <= now => {
+                    ch.tick(n);
+                    self.done.append(&mut ch.done);
                 }
+                _ => break,
             }
         }
-        // Refreshes of idle channels keep queueing until `t`.
-        loop {
-            self.advance(t);
-            let mut more = false;
-            for c in 0..self.sys.channels.len() {
-                if self.wake[c].is_none() {
-                    let r = self.sys.channels[c].next_refresh();
-                    if r <= t {
-                        self.wake[c] = Some(r);
-                        more = true;
-                    }
-                }
-            }
-            if !more {
-                break;
-            }
+        // A refresh still in progress keeps the channel awake.
+        let ch = &self.sys.channels[c];
+        if ch.has_work() || ch.busy() {
+            self.wake[c] = ch.next_wake();
         }
     }
 
@@ -237,7 +254,13 @@ impl DramMemory {
         while let Some(tx) = self.backlog.front().copied() {
             let (ch, intra) = self.sys.mapper.channel(tx.addr);
             let loc = self.sys.mapper.locate(intra);
+            self.settle(ch, now);
             let ctrl = &mut self.sys.channels[ch];
+            debug_assert!(
+                ctrl.clk() <= now,
+                "channel {ch} at {} receives a request at {now}",
+                ctrl.clk()
+            );
             if !ctrl.send(tx.addr, loc, tx.write, tx.slot as u64, now) {
                 break;
             }
@@ -287,16 +310,9 @@ impl DramMemory {
     }
 
     fn schedule(&self, cx: &mut Ctx<'_, Msg>) {
-        // Reads return data at their depart tick: wake for those too.
-        let mut next = self.wake.iter().flatten().copied().min();
-        for ch in &self.sys.channels {
-            if ch.busy()
-                && let Some(w) = ch.next_wake()
-            {
-                next = Some(next.map_or(w, |n: i64| n.min(w)));
-            }
-        }
-        if let Some(n) = next {
+        // `wake` covers data returns too: a channel's wake comes from `next_wake`, which
+        // includes its next read-data return, and only `advance` changes that.
+        if let Some(n) = self.wake.iter().flatten().copied().min() {
             cx.wake_at(Cycle(n as u64));
         }
     }
@@ -316,7 +332,6 @@ impl Component<Msg> for DramMemory {
             return;
         };
         let t = cx.cycle().0 as i64;
-        self.catch_up(t);
         // Requests arriving at tick t are offered after the controllers' tick t.
         self.advance(t);
         self.now = t;
@@ -359,16 +374,6 @@ impl Component<Msg> for DramMemory {
 
     fn on_wake(&mut self, cx: &mut Ctx<'_, Msg>) {
         let t = cx.cycle().0 as i64;
-        // Data returns are due at `t` too: make sure busy channels tick then.
-        for c in 0..self.sys.channels.len() {
-            let ch = &self.sys.channels[c];
-            if ch.busy()
-                && let Some(w) = ch.next_wake()
-                && w <= t
-            {
-                self.wake[c] = Some(self.wake[c].map_or(w, |x| x.min(w)));
-            }
-        }
         self.advance(t);
         self.collect(cx);
         self.schedule(cx);
@@ -671,6 +676,104 @@ mod tests {
             .map(|c| c.stats.reads + c.stats.writes)
             .collect();
         assert_eq!(per, vec![1024, 1024]);
+    }
+
+    #[test]
+    fn a_channel_idle_behind_the_backlog_refreshes_and_serves_in_order() {
+        // DDR4-3200, two channels. 600 reads go to one bank of channel 0, each to another row
+        // (each a row conflict: about nRC = 52 cycles apart), then one read to channel 1. The
+        // channel-1 read waits in the memory's backlog behind channel 0's full queue for
+        // ~30k cycles, more than two refresh intervals (nREFI 12480), while channel 1 sits
+        // idle. When the backlog hands it over, channel 1 must first have refreshed on time,
+        // and must not serve the read before it arrived.
+        let mut cfg = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
+        cfg.channels = 2;
+        let mut mem = DramMemory::new("dram", &cfg, 1).unwrap();
+        mem.sys.record_commands();
+        let pick = |want_ch: usize, bank0: bool, row: u32| -> u64 {
+            (0..1u64 << 32)
+                .step_by(64)
+                .find(|&a| {
+                    let (ch, intra) = mem.sys.mapper.channel(a);
+                    let l = mem.sys.mapper.locate(intra);
+                    ch == want_ch && (!bank0 || l.node[l.depth as usize] == 0) && l.row == row
+                })
+                .unwrap()
+        };
+        // Rows are the top address bits (RoBaRaCoCh): row r of bank 0 is r times row 1's.
+        let stride = pick(0, true, 1);
+        let mut reqs: Vec<MemReq> = (0..600)
+            .map(|i| {
+                let addr = (i + 1) * stride;
+                let (ch, intra) = mem.sys.mapper.channel(addr);
+                let l = mem.sys.mapper.locate(intra);
+                assert_eq!((ch, l.row as u64), (0, i + 1));
+                MemReq {
+                    id: i,
+                    addr,
+                    bytes: 64,
+                    write: false,
+                }
+            })
+            .collect();
+        reqs.push(MemReq {
+            id: 600,
+            addr: pick(1, false, 3),
+            bytes: 64,
+            write: false,
+        });
+        let mut sim: Simulator<Msg> = Simulator::new();
+        let clk = sim.add_clock(mem.clock());
+        let c = sim.add(Box::new(Client { reqs, got: vec![] }), clk);
+        let m = sim.add(Box::new(mem), clk);
+        sim.connect(
+            c,
+            "mem",
+            m,
+            "p0",
+            LinkSpec::latency(1),
+            LinkSpec::latency(1),
+        )
+        .unwrap();
+        sim.run(None).unwrap();
+        assert_eq!(sim.get::<Client>(c).unwrap().got.len(), 601);
+        let d = sim.get::<DramMemory>(m).unwrap();
+        let spec = &d.sys.spec;
+        let nrefi = spec.t("nREFI");
+        let ch1 = &d.sys.channels[1];
+        let log = ch1.log.as_ref().unwrap();
+        let refresh = spec.ids.ref_ab.unwrap();
+        let first_other = log.iter().find(|i| i.cmd != refresh).unwrap().clk;
+        assert!(
+            first_other > 2 * nrefi,
+            "channel 1 got its read at {first_other}"
+        );
+        // Every refresh interval that ended before channel 1's first ACT has its REF before it.
+        let refs_before = log
+            .iter()
+            .filter(|i| i.cmd == refresh && i.clk < first_other)
+            .count() as i64;
+        assert!(
+            refs_before >= first_other / nrefi - 1,
+            "{refs_before} refreshes before tick {first_other}"
+        );
+        // Refreshes of the whole run: one per elapsed interval (the last may still be queued).
+        let end = d.end.unwrap();
+        let refs = ch1.stats.refreshes as i64;
+        assert!(
+            refs == end / nrefi || refs == end / nrefi - 1,
+            "{refs}, end {end}"
+        );
+        for ch in &d.sys.channels {
+            let r = super::super::checker::check(spec, ch.log.as_ref().unwrap(), 4);
+            assert_eq!(r.total, 0, "{:?}", r.violations);
+        }
+        // ACT, nRCD, RD, nCL + nBL: no read returns sooner after it reached its controller.
+        let least = (spec.t("nRCD") + spec.t("nCL") + spec.t("nBL") + 1) as u64;
+        for ch in &d.sys.channels {
+            let min = ch.stats.min_read_latency.unwrap();
+            assert!(min >= least, "{min} < {least}");
+        }
     }
 
     #[test]
