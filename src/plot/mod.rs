@@ -261,6 +261,27 @@ pub(crate) fn write_file(p: &Path, bytes: &[u8]) -> Result<(), String> {
     write_atomic(p, bytes).map_err(|e| format!("{}: {e}", p.display()))
 }
 
+/// Draw the legend of `ch` at `pos` in the house style and present the drawing.
+pub fn finish<'a, DB, CT>(
+    ch: &mut plotters::chart::ChartContext<'a, DB, CT>,
+    root: &plotters::drawing::DrawingArea<DB, plotters::coord::Shift>,
+    pos: plotters::chart::SeriesLabelPosition,
+) -> Result<(), String>
+where
+    DB: plotters::prelude::DrawingBackend + 'a,
+    CT: plotters::coord::CoordTranslate,
+{
+    use plotters::style::{BLACK, Color, WHITE};
+    ch.configure_series_labels()
+        .label_font((FAMILY, text::LABEL))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(pos)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
 /// A drawing error as text.
 pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()

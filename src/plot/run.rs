@@ -367,15 +367,7 @@ pub fn draw_utilisation<DB: DrawingBackend>(
                 PathElement::new(vec![(x - 5, y), (x + 15, y)], c.stroke_width(4))
             });
     }
-    ch.configure_series_labels()
-        .label_font((super::FAMILY, text::LABEL))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)?;
-    Ok(())
+    super::finish(&mut ch, &root, SeriesLabelPosition::UpperRight)
 }
 
 /// Latency breakdown: stacked horizontal bars.
@@ -477,15 +469,7 @@ pub fn draw_latency<DB: DrawingBackend>(
             .label(*name)
             .legend(move |(x, y)| Rectangle::new([(x - 5, y - 8), (x + 15, y + 8)], c.filled()));
     }
-    ch.configure_series_labels()
-        .label_font((super::FAMILY, text::LABEL))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)?;
-    Ok(())
+    super::finish(&mut ch, &root, SeriesLabelPosition::LowerRight)
 }
 
 /// Roofline with the ops placed on it.
@@ -597,15 +581,7 @@ pub fn draw_roofline<DB: DrawingBackend>(
         )
         .map_err(err)?;
     }
-    ch.configure_series_labels()
-        .label_font((super::FAMILY, text::LABEL))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)?;
-    Ok(())
+    super::finish(&mut ch, &root, SeriesLabelPosition::LowerRight)
 }
 
 #[cfg(test)]

@@ -338,15 +338,7 @@ fn draw_line<DB: DrawingBackend>(
         )
         .map_err(err)?;
     }
-    ch.configure_series_labels()
-        .label_font((super::FAMILY, text::LABEL))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()
-        .map_err(err)?;
-    root.present().map_err(err)?;
-    Ok(())
+    super::finish(&mut ch, &root, SeriesLabelPosition::UpperRight)
 }
 
 fn draw_heatmap<DB: DrawingBackend>(
@@ -536,16 +528,21 @@ mod tests {
         assert!(!r.cells.iter().any(|c| c.0 == 1 && c.1 == 1));
     }
 
-    #[test]
-    fn other_axes_are_held_at_their_first_value() {
-        let t = table();
-        let p = SweepPlot {
+    /// A line plot of `total_time_ns` against `x`, without series.
+    fn line_of_time(x: &str) -> SweepPlot {
+        SweepPlot {
             kind: PlotKind::Line,
-            x: "a.x".into(),
+            x: x.into(),
             series: None,
             y: None,
             metric: "total_time_ns".into(),
-        };
+        }
+    }
+
+    #[test]
+    fn other_axes_are_held_at_their_first_value() {
+        let t = table();
+        let p = line_of_time("a.x");
         let r = resolve(&t, &p).unwrap();
         assert_eq!(r.fixed, vec!["b.y=p"]);
         assert_eq!(r.cells.len(), 3);
@@ -561,13 +558,7 @@ mod tests {
             r.insert(2, z);
         }
         t.rows.retain(|r| r[3] == "p");
-        let p = SweepPlot {
-            kind: PlotKind::Line,
-            x: "a.x".into(),
-            series: None,
-            y: None,
-            metric: "total_time_ns".into(),
-        };
+        let p = line_of_time("a.x");
         let r = resolve(&t, &p).unwrap();
         assert!(r.fixed.is_empty(), "{:?}", r.fixed);
         assert_eq!(r.same_as_x, vec!["a.z"]);
@@ -577,13 +568,7 @@ mod tests {
     #[test]
     fn unknown_columns_are_named() {
         let t = table();
-        let p = SweepPlot {
-            kind: PlotKind::Line,
-            x: "a.z".into(),
-            series: None,
-            y: None,
-            metric: "total_time_ns".into(),
-        };
+        let p = line_of_time("a.z");
         assert!(resolve(&t, &p).unwrap_err().contains("no column `a.z`"));
     }
 }

@@ -36,3 +36,38 @@ pub fn tmpdir() -> tempfile::TempDir {
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// `xpusim run CONFIG TRACE --out OUT -q`, which must succeed.
+pub fn run_ok(config: &str, trace: &str, out: &Path) {
+    let o = xpusim(&[
+        "run",
+        config,
+        trace,
+        "--out",
+        out.to_str().expect("a UTF-8 path"),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{config} {trace}: {}", stderr(&o));
+}
+
+/// A run directory's `stats.json`.
+pub fn run_stats(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read(&out.join("stats.json"))).expect("stats.json is JSON")
+}
+
+/// The value of statistic `name` of component `comp` in a `stats.json`.
+pub fn stat(stats: &serde_json::Value, comp: &str, name: &str) -> serde_json::Value {
+    let c = stats["components"]
+        .as_array()
+        .expect("a components array")
+        .iter()
+        .find(|c| c["name"] == comp)
+        .unwrap_or_else(|| panic!("no component {comp}"));
+    c["stats"]
+        .as_array()
+        .expect("a stats array")
+        .iter()
+        .find(|x| x["name"] == name)
+        .unwrap_or_else(|| panic!("no {comp}.{name}"))["value"]
+        .clone()
+}

@@ -1030,7 +1030,7 @@ fn decision_fingerprints() {
 /// have been idle for a while (their clocks lag the engine's) in both runs.
 #[test]
 fn engine_runs_never_serve_a_read_before_it_arrives() {
-    use super::common::{read, stderr, tmpdir, xpusim};
+    use super::common::{run_ok, run_stats, stat, tmpdir};
     let t = tmpdir();
     for (i, (cfg, trace, least)) in [
         ("configs/piuma-ddr5.toml", "traces/spgemm/smoke.toml", 43u64),
@@ -1044,25 +1044,9 @@ fn engine_runs_never_serve_a_read_before_it_arrives() {
     .enumerate()
     {
         let out = t.path().join(format!("run{i}"));
-        let o = xpusim(&["run", cfg, trace, "--out", out.to_str().unwrap(), "-q"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
-        let mem = s["components"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "memory")
-            .unwrap();
-        let get = |n: &str| {
-            mem["stats"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|x| x["name"] == n)
-                .unwrap()["value"]
-                .as_f64()
-                .unwrap()
-        };
+        run_ok(cfg, trace, &out);
+        let s = run_stats(&out);
+        let get = |n: &str| stat(&s, "memory", n).as_f64().unwrap();
         let min = get("min_read_latency_cycles");
         assert!(min >= least as f64, "{cfg}: {min} < {least}");
         assert!(get("avg_read_latency_cycles") >= min, "{cfg}");

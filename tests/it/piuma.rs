@@ -500,30 +500,12 @@ fn inputs_the_machine_cannot_hold_are_errors_not_panics() {
 /// with sprs's, and the unit reports SMASH's speedup over both baselines.
 #[test]
 fn run_through_the_engine_reports_verified_products_and_speedups() {
-    use super::common::{read, stderr, tmpdir, xpusim};
+    use super::common::{run_ok, run_stats, stat, stderr, tmpdir, xpusim};
     let t = tmpdir();
     let out = t.path().join("run");
-    let o = xpusim(&[
-        "run",
-        "configs/piuma.toml",
-        "traces/spgemm/smoke.toml",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
-    let comps = s["components"].as_array().unwrap();
-    let p = comps.iter().find(|c| c["name"] == "piuma0").unwrap();
-    let get = |n: &str| {
-        p["stats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["name"] == n)
-            .unwrap_or_else(|| panic!("no {n}"))["value"]
-            .clone()
-    };
+    run_ok("configs/piuma.toml", "traces/spgemm/smoke.toml", &out);
+    let s = run_stats(&out);
+    let get = |n: &str| stat(&s, "piuma0", n);
     assert_eq!(get("ops"), 5);
     assert_eq!(get("verify_failures"), 0);
     for k in ["smash", "smash-v2", "smash-v3", "inner", "outer"] {
@@ -676,30 +658,12 @@ fn spgemm_operand_regions_are_sized_from_the_matrices_and_disjoint() {
 /// the requests the unit counts (one per 8-byte access or DMA descriptor).
 #[test]
 fn kernels_run_on_the_dram_model_with_one_request_per_access() {
-    use super::common::{read, stderr, tmpdir, xpusim};
+    use super::common::{run_ok, run_stats, stat, tmpdir};
     let t = tmpdir();
     let out = t.path().join("run");
-    let o = xpusim(&[
-        "run",
-        "configs/piuma-ddr5.toml",
-        "traces/spgemm/smoke.toml",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let s: serde_json::Value = serde_json::from_str(&read(&out.join("stats.json"))).unwrap();
-    let comps = s["components"].as_array().unwrap();
-    let get = |comp: &str, n: &str| -> serde_json::Value {
-        let c = comps.iter().find(|c| c["name"] == comp).unwrap();
-        c["stats"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["name"] == n)
-            .unwrap_or_else(|| panic!("no {comp}.{n}"))["value"]
-            .clone()
-    };
+    run_ok("configs/piuma-ddr5.toml", "traces/spgemm/smoke.toml", &out);
+    let s = run_stats(&out);
+    let get = |comp: &str, n: &str| stat(&s, comp, n);
     assert_eq!(get("piuma0", "verify_failures"), 0);
     let (mut reqs, mut accesses) = (0, 0);
     for k in ["smash", "smash-v2", "smash-v3", "inner", "outer"] {

@@ -339,15 +339,7 @@ fn bad_points_are_reported_with_point_and_key_before_anything_runs() {
 fn timeline_is_a_chrome_trace_with_one_track_per_unit_and_no_overlap() {
     let t = tmpdir();
     let d = t.path().join("r");
-    let o = xpusim(&[
-        "run",
-        &base_config(),
-        "configs/sweeps/traces/vector-block.xtr",
-        "--out",
-        s(&d),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&base_config(), "configs/sweeps/traces/vector-block.xtr", &d);
     let tl: serde_json::Value = serde_json::from_str(&read(&d.join("timeline.json"))).unwrap();
     let ev = tl["traceEvents"].as_array().unwrap();
     // Track names.
@@ -426,15 +418,7 @@ fn is_png(p: &Path) -> bool {
 fn plots_of_a_run_and_of_a_sweep_table() {
     let t = tmpdir();
     let d = t.path().join("r");
-    let o = xpusim(&[
-        "run",
-        &base_config(),
-        "configs/sweeps/traces/vector-block.xtr",
-        "--out",
-        s(&d),
-        "-q",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&base_config(), "configs/sweeps/traces/vector-block.xtr", &d);
     for p in ["utilisation", "latency", "roofline"] {
         assert!(is_png(&d.join("plots").join(format!("{p}.png"))), "{p}.png");
         let svg = read(&d.join("plots").join(format!("{p}.svg")));

@@ -105,6 +105,14 @@ pub struct Device {
     /// Constraints on the sibling nodes, one per later command.
     sib: Vec<(u16, i64)>,
     check_levels: Vec<([u8; MAX_LEVELS], u8)>,
+    /// Per command issued to a bank: its same-node, window-1 constraints of every level as
+    /// (level, later command, latency), applied at the bank's per-level row offsets in one
+    /// loop (`flat_off[c]..flat_off[c + 1]`).
+    flat: Vec<(u8, u16, i64)>,
+    flat_off: Vec<u32>,
+    /// Per command issued to a bank: the levels that also keep a history or have windowed or
+    /// sibling constraints (the general path handles those parts).
+    slow_levels: Vec<([u8; MAX_LEVELS], u8)>,
     /// Per bank and level up to the bank level: the offset of that node's row in `ready`.
     bank_rows: Vec<[u32; MAX_LEVELS]>,
     hist_w: Vec<u32>,
@@ -175,6 +183,17 @@ impl Device {
                 (a, n)
             })
             .collect();
+        let mut flat = Vec::new();
+        let mut flat_off = vec![0u32];
+        for cmd in 0..ncmd {
+            for l in 0..nl {
+                let [p0, p1, ..] = ranges[l * ncmd + cmd];
+                for &(fol, lat) in &plain[p0 as usize..p1 as usize] {
+                    flat.push((l as u8, fol, lat));
+                }
+            }
+            flat_off.push(flat.len() as u32);
+        }
         let mut hist_w = vec![0u32; nl * ncmd];
         let mut hist_off = vec![0usize; nl * ncmd];
         let mut total = 0;
@@ -193,6 +212,21 @@ impl Device {
                 total += w as usize * org.nodes[l];
             }
         }
+        let slow_levels = (0..ncmd)
+            .map(|cmd| {
+                let mut a = [0u8; MAX_LEVELS];
+                let mut n = 0u8;
+                for l in 0..nl {
+                    let k = l * ncmd + cmd;
+                    let [_, _, w0, w1, s0, s1] = ranges[k];
+                    if hist_w[k] > 0 || w0 != w1 || (l > 0 && s0 != s1) {
+                        a[n as usize] = l as u8;
+                        n += 1;
+                    }
+                }
+                (a, n)
+            })
+            .collect();
         let bl = org.bank_level;
         let bank_rows = (0..org.banks())
             .map(|b| {
@@ -223,6 +257,9 @@ impl Device {
             windowed,
             sib,
             check_levels,
+            flat,
+            flat_off,
+            slow_levels,
             hist_w,
             hist_off,
             hist: vec![-1; total],
@@ -289,9 +326,23 @@ impl Device {
 
     fn update_node(&mut self, l: usize, n: usize, cmd: usize, clk: i64) {
         let k = l * self.ncmd + cmd;
-        let [p0, p1, w0, w1, _, _] = self.ranges[k];
+        let [p0, p1, ..] = self.ranges[k];
+        let row = (self.org.base[l] + n) * self.ncmd;
+        let ready = &mut self.ready[row..row + self.ncmd];
+        for &(fol, lat) in &self.plain[p0 as usize..p1 as usize] {
+            let r = &mut ready[fol as usize];
+            *r = (*r).max(clk + lat);
+        }
+        self.update_windowed(l, n, cmd, clk);
+    }
+
+    /// The history and the windowed constraints (tFAW) of node `n` of level `l` after `cmd`
+    /// issued at `clk`.
+    fn update_windowed(&mut self, l: usize, n: usize, cmd: usize, clk: i64) {
+        let k = l * self.ncmd + cmd;
+        let [_, _, w0, w1, _, _] = self.ranges[k];
         let w = self.hist_w[k] as usize;
-        if p0 == p1 && w0 == w1 && w == 0 {
+        if w0 == w1 && w == 0 {
             return;
         }
         let h0 = self.hist_off[k] + n * w;
@@ -301,10 +352,6 @@ impl Device {
         }
         let row = (self.org.base[l] + n) * self.ncmd;
         let ready = &mut self.ready[row..row + self.ncmd];
-        for &(fol, lat) in &self.plain[p0 as usize..p1 as usize] {
-            let r = &mut ready[fol as usize];
-            *r = (*r).max(clk + lat);
-        }
         for &(fol, lat, window) in &self.windowed[w0 as usize..w1 as usize] {
             let past = self.hist[h0 + window as usize - 1];
             if past < 0 {
@@ -315,37 +362,62 @@ impl Device {
         }
     }
 
+    /// The sibling constraints of level `l` after `cmd` issued to `loc` at `clk`: they
+    /// raise the ready clocks of the other nodes under the same parent.
+    fn update_siblings(&mut self, l: usize, loc: &Loc, cmd: usize, clk: i64) {
+        let k = l * self.ncmd + cmd;
+        let [_, _, _, _, s0, s1] = self.ranges[k];
+        if l == 0 || s0 == s1 {
+            return;
+        }
+        let size = self.org.sizes[l] as usize;
+        let first = loc.node[l - 1] as usize * size;
+        for n in first..first + size {
+            if n == loc.node[l] as usize {
+                continue;
+            }
+            let row = (self.org.base[l] + n) * self.ncmd;
+            let ready = &mut self.ready[row..row + self.ncmd];
+            for &(fol, lat) in &self.sib[s0 as usize..s1 as usize] {
+                let r = &mut ready[fol as usize];
+                *r = (*r).max(clk + lat);
+            }
+        }
+    }
+
     /// Record that `cmd` issued to `loc` at tick `clk`: update ready clocks and bank state.
     pub fn issue(&mut self, cmd: u8, loc: &Loc, clk: i64) {
         let c = cmd as usize;
         let depth = loc.depth as usize;
-        for l in 0..=self.org.bank_level {
-            if l > depth {
-                let span = self.org.nodes[l] / self.org.nodes[depth];
-                let start = loc.node[depth] as usize * span;
-                for n in start..start + span {
-                    self.update_node(l, n, c, clk);
-                }
-                continue;
+        let bl = self.org.bank_level;
+        if depth == bl {
+            // A command to one bank: every same-node window-1 constraint in one loop over the
+            // bank's per-level rows, then the few levels with histories or siblings.
+            let rows = self.bank_rows[loc.node[bl] as usize];
+            let (a, b) = (self.flat_off[c] as usize, self.flat_off[c + 1] as usize);
+            for &(l, fol, lat) in &self.flat[a..b] {
+                let r = &mut self.ready[rows[l as usize] as usize + fol as usize];
+                *r = (*r).max(clk + lat);
             }
-            let k = l * self.ncmd + c;
-            let [_, _, _, _, s0, s1] = self.ranges[k];
-            if l > 0 && s0 != s1 {
-                let size = self.org.sizes[l] as usize;
-                let first = loc.node[l - 1] as usize * size;
-                for n in first..first + size {
-                    if n == loc.node[l] as usize {
-                        continue;
-                    }
-                    let row = (self.org.base[l] + n) * self.ncmd;
-                    let ready = &mut self.ready[row..row + self.ncmd];
-                    for &(fol, lat) in &self.sib[s0 as usize..s1 as usize] {
-                        let r = &mut ready[fol as usize];
-                        *r = (*r).max(clk + lat);
-                    }
-                }
+            let (levels, n) = self.slow_levels[c];
+            for &l in &levels[..n as usize] {
+                let l = l as usize;
+                self.update_siblings(l, loc, c, clk);
+                self.update_windowed(l, loc.node[l] as usize, c, clk);
             }
-            self.update_node(l, loc.node[l] as usize, c, clk);
+        } else {
+            for l in 0..=bl {
+                if l > depth {
+                    let span = self.org.nodes[l] / self.org.nodes[depth];
+                    let start = loc.node[depth] as usize * span;
+                    for n in start..start + span {
+                        self.update_node(l, n, c, clk);
+                    }
+                    continue;
+                }
+                self.update_siblings(l, loc, c, clk);
+                self.update_node(l, loc.node[l] as usize, c, clk);
+            }
         }
         // Bank state.
         let bl = self.org.bank_level;

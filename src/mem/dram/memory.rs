@@ -502,7 +502,7 @@ impl Component<Msg> for DramMemory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{LinkSpec, Simulator, Tick};
+    use crate::engine::{CompId, LinkSpec, RunInfo, Simulator, Tick};
     use crate::mem::MemReq;
 
     /// Sends its requests at time 0 and records when each response arrives.
@@ -532,12 +532,15 @@ mod tests {
         }
     }
 
-    fn run(cfg: &DramConfig, reqs: Vec<MemReq>) -> (Vec<(u64, Tick)>, f64) {
+    /// A simulator with `client` on port `p0` of `mem` (one-cycle links both ways), run to
+    /// the end: the simulator, the client's and the memory's ids, and the info of the run.
+    fn wire<C: Component<Msg> + 'static>(
+        mem: DramMemory,
+        client: C,
+    ) -> (Simulator<Msg>, CompId, CompId, RunInfo) {
         let mut sim: Simulator<Msg> = Simulator::new();
-        let mem = DramMemory::new("dram", cfg, 1).unwrap();
         let clk = sim.add_clock(mem.clock());
-        let period_ns = 1e3 / sim.clock(clk).freq_mhz();
-        let c = sim.add(Box::new(Client { reqs, got: vec![] }), clk);
+        let c = sim.add(Box::new(client), clk);
         let m = sim.add(Box::new(mem), clk);
         sim.connect(
             c,
@@ -548,7 +551,14 @@ mod tests {
             LinkSpec::latency(1),
         )
         .unwrap();
-        sim.run(None).unwrap();
+        let info = sim.run(None).unwrap();
+        (sim, c, m, info)
+    }
+
+    fn run(cfg: &DramConfig, reqs: Vec<MemReq>) -> (Vec<(u64, Tick)>, f64) {
+        let mem = DramMemory::new("dram", cfg, 1).unwrap();
+        let period_ns = 1e3 / mem.clock().freq_mhz();
+        let (sim, c, _, _) = wire(mem, Client { reqs, got: vec![] });
         (sim.get::<Client>(c).unwrap().got.clone(), period_ns)
     }
 
@@ -722,20 +732,7 @@ mod tests {
             bytes: 64,
             write: false,
         });
-        let mut sim: Simulator<Msg> = Simulator::new();
-        let clk = sim.add_clock(mem.clock());
-        let c = sim.add(Box::new(Client { reqs, got: vec![] }), clk);
-        let m = sim.add(Box::new(mem), clk);
-        sim.connect(
-            c,
-            "mem",
-            m,
-            "p0",
-            LinkSpec::latency(1),
-            LinkSpec::latency(1),
-        )
-        .unwrap();
-        sim.run(None).unwrap();
+        let (sim, c, m, _) = wire(mem, Client { reqs, got: vec![] });
         assert_eq!(sim.get::<Client>(c).unwrap().got.len(), 601);
         let d = sim.get::<DramMemory>(m).unwrap();
         let spec = &d.sys.spec;
@@ -823,21 +820,8 @@ mod tests {
             }
         }
         let cfg = DramConfig::new("DDR4", "DDR4_8Gb_x8", "DDR4_3200AA");
-        let mut sim: Simulator<Msg> = Simulator::new();
         let mem = DramMemory::new("dram", &cfg, 1).unwrap();
-        let clk = sim.add_clock(mem.clock());
-        let c = sim.add(Box::new(Late { sent: 0, got: 0 }), clk);
-        let m = sim.add(Box::new(mem), clk);
-        sim.connect(
-            c,
-            "mem",
-            m,
-            "p0",
-            LinkSpec::latency(1),
-            LinkSpec::latency(1),
-        )
-        .unwrap();
-        let info = sim.run(None).unwrap();
+        let (sim, c, m, info) = wire(mem, Late { sent: 0, got: 0 });
         assert_eq!(sim.get::<Late>(c).unwrap().got, 2);
         let d = sim.get::<DramMemory>(m).unwrap();
         let refs: u64 = d.system().channels.iter().map(|c| c.stats.refreshes).sum();
