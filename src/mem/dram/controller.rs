@@ -203,6 +203,9 @@ pub struct Controller {
     write_q: Vec<Req>,
     /// Addresses of `write_q`, same order (for forwarding and coalescing checks).
     write_addrs: Vec<u64>,
+    /// How many addresses of `write_addrs` fall in each of 64 buckets (`addr_bucket`): a
+    /// zero count answers "not queued" without looking at the list.
+    write_buckets: [u32; 64],
     active: Vec<Req>,
     prio: Vec<Req>,
     activating: Vec<Req>,
@@ -270,6 +273,7 @@ impl Controller {
             read_q: Vec::with_capacity(cfg.read_queue_entries as usize),
             write_q: Vec::with_capacity(cfg.write_queue_entries as usize),
             write_addrs: Vec::with_capacity(cfg.write_queue_entries as usize),
+            write_buckets: [0; 64],
             active: Vec::with_capacity(banks),
             prio: Vec::new(),
             activating: Vec::new(),
@@ -372,7 +376,7 @@ impl Controller {
     /// the target queue is full.
     pub fn send(&mut self, addr: u64, loc: Loc, write: bool, tag: u64, now: i64) -> bool {
         if !write {
-            if self.forward && self.write_addrs.contains(&addr) {
+            if self.forward && self.write_queued(addr) {
                 self.stats.reads += 1;
                 self.stats.reads_forwarded += 1;
                 self.pending.push_back(Return {
@@ -393,7 +397,7 @@ impl Controller {
             self.read_q.push(r);
             self.stats.reads += 1;
         } else {
-            if self.forward && self.write_addrs.contains(&addr) {
+            if self.forward && self.write_queued(addr) {
                 self.stats.writes += 1;
                 self.stats.writes_coalesced += 1;
                 self.done.push(Completion {
@@ -413,9 +417,16 @@ impl Controller {
             self.keys[2].push(Self::key_of(&r));
             self.write_q.push(r);
             self.write_addrs.push(addr);
+            self.write_buckets[addr_bucket(addr)] += 1;
             self.stats.writes += 1;
         }
         true
+    }
+
+    /// Whether a write to `addr` is queued.
+    #[inline]
+    fn write_queued(&self, addr: u64) -> bool {
+        self.write_buckets[addr_bucket(addr)] != 0 && self.write_addrs.contains(&addr)
     }
 
     fn make_req(&self, loc: Loc, kind: ReqKind, tag: u64, now: i64) -> Req {
@@ -1329,7 +1340,8 @@ impl Controller {
     fn take_out(&mut self, b: Buf, i: usize) -> Req {
         let r = self.queue_mut(b).remove(i);
         if b == Buf::Write {
-            self.write_addrs.remove(i);
+            let a = self.write_addrs.remove(i);
+            self.write_buckets[addr_bucket(a)] -= 1;
         }
         if let Some(qi) = Self::lo_index(b) {
             self.per_bank[qi][r.bank as usize] -= 1;
@@ -1610,4 +1622,12 @@ impl Controller {
         }
         None
     }
+}
+
+/// The bucket of `addr` in `Controller::write_buckets`: bits of the transaction address
+/// folded together (transactions are at least 32 bytes apart).
+#[inline]
+fn addr_bucket(addr: u64) -> usize {
+    let a = addr >> 5;
+    ((a ^ (a >> 6) ^ (a >> 12) ^ (a >> 18)) & 63) as usize
 }

@@ -7,9 +7,10 @@
 //! last transaction of the request has completed. Transactions that do not fit in a full
 //! controller queue wait, in order, in the component's own backlog. The component runs on the
 //! DRAM clock (one engine cycle = one simulation tick, i.e. half a clock for HBM3) and asks to
-//! be woken only at cycles where a controller can act, so an idle DRAM costs nothing. Refreshes
-//! that fall into an idle period are replayed when the next request arrives (the controller
-//! would have issued them at those same cycles), so idling never keeps the event queue alive.
+//! be woken only at cycles where a controller can act, so an idle DRAM costs nothing. A channel
+//! with nothing queued has no wake; the refreshes of its idle period are replayed, at the
+//! cycles the controller would have issued them, before it next receives a request (and at the
+//! end of the run), so idling never keeps the event queue alive.
 
 use super::config::DramConfig;
 use super::controller::{Completion, Controller};
