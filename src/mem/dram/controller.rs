@@ -1291,8 +1291,10 @@ impl Controller {
         // Find the requests without a branch per request (which of them match is random),
         // then derive those.
         let mut hits = std::mem::take(&mut self.hits);
-        hits.clear();
-        hits.resize(q.len(), 0);
+        // Only `hits[..n]` is read, each entry written first: grow, never clear.
+        if hits.len() < q.len() {
+            hits.resize(q.len(), 0);
+        }
         let (lo, hi) = (banks.start as u32, banks.end as u32);
         let want: usize = self.per_bank[qi][banks.clone()]
             .iter()
