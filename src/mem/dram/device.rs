@@ -113,6 +113,10 @@ pub struct Device {
     /// Per command issued to a bank: the levels that also keep a history or have windowed or
     /// sibling constraints (the general path handles those parts).
     slow_levels: Vec<([u8; MAX_LEVELS], u8)>,
+    /// Per (bank, command): the `ready` slots whose maximum is the earliest tick of that
+    /// command at that bank (one per level that constrains it, padded with the slot past
+    /// the end of the nodes' rows, which stays 0).
+    bank_cmd_slots: Vec<[u32; MAX_LEVELS]>,
     /// Per bank and level up to the bank level: the offset of that node's row in `ready`.
     bank_rows: Vec<[u32; MAX_LEVELS]>,
     hist_w: Vec<u32>,
@@ -172,7 +176,7 @@ impl Device {
             sib.extend(sb);
             r[5] = sib.len() as u32;
         }
-        let check_levels = (0..ncmd)
+        let check_levels: Vec<([u8; MAX_LEVELS], u8)> = (0..ncmd)
             .map(|cmd| {
                 let mut a = [0u8; MAX_LEVELS];
                 let mut n = 0u8;
@@ -228,7 +232,7 @@ impl Device {
             })
             .collect();
         let bl = org.bank_level;
-        let bank_rows = (0..org.banks())
+        let bank_rows: Vec<[u32; MAX_LEVELS]> = (0..org.banks())
             .map(|b| {
                 let mut a = [0u32; MAX_LEVELS];
                 let mut n = b;
@@ -241,9 +245,26 @@ impl Device {
                 a
             })
             .collect();
+        // The slot past the last node's row is never raised: it pads the lists below.
+        let zero = (org.total_nodes() * ncmd) as u32;
+        let bank_cmd_slots = (0..org.banks())
+            .flat_map(|b| {
+                let rows: [u32; MAX_LEVELS] = bank_rows[b];
+                let check_levels = &check_levels;
+                (0..ncmd).map(move |cmd| {
+                    let (levels, n): &([u8; MAX_LEVELS], u8) = &check_levels[cmd];
+                    let mut a = [zero; MAX_LEVELS];
+                    for (i, &l) in levels[..*n as usize].iter().enumerate() {
+                        a[i] = rows[l as usize] + cmd as u32;
+                    }
+                    a
+                })
+            })
+            .collect();
         let ids = spec.ids;
         Device {
             bank_rows,
+            bank_cmd_slots,
             ncmd,
             kinds: spec.commands.iter().map(|c| c.kind).collect(),
             split_act: ids.act2.is_some(),
@@ -251,7 +272,7 @@ impl Device {
             pre_ab: ids.pre_ab.unwrap_or(0),
             act: ids.act.unwrap_or(0),
             act2: ids.act2.unwrap_or(0),
-            ready: vec![0; org.total_nodes() * ncmd],
+            ready: vec![0; org.total_nodes() * ncmd + 1],
             ranges,
             plain,
             windowed,
@@ -292,13 +313,14 @@ impl Device {
     #[inline]
     pub fn earliest(&self, cmd: u8, loc: &Loc) -> i64 {
         if loc.depth as usize == self.org.bank_level {
-            let rows = &self.bank_rows[loc.node[self.org.bank_level] as usize];
-            let (levels, n) = &self.check_levels[cmd as usize];
-            let mut v = 0i64;
-            for &l in &levels[..*n as usize] {
-                v = v.max(self.ready[rows[l as usize] as usize + cmd as usize]);
-            }
-            return v;
+            let b = loc.node[self.org.bank_level] as usize;
+            let s = &self.bank_cmd_slots[b * self.ncmd + cmd as usize];
+            let r = &self.ready;
+            let v = r[s[0] as usize].max(r[s[1] as usize]).max(r[s[2] as usize]);
+            return v
+                .max(r[s[3] as usize])
+                .max(r[s[4] as usize])
+                .max(r[s[5] as usize]);
         }
         self.earliest_uncached(cmd, loc)
     }
