@@ -948,7 +948,7 @@ impl Controller {
 
     /// Whether request `r`, due and on the scanned bus, could be chosen now, and if so the
     /// tick its command is legal from.
-    #[inline(never)]
+    #[inline]
     fn look(&self, r: &Req, f: &Filter, edges: bool) -> (bool, i64) {
         // Without edge rules the bus test is the one the scan keys already made.
         debug_assert!(edges || f.slot == Slot::Any || self.slot_ok(r, f.slot, false));
@@ -969,7 +969,7 @@ impl Controller {
 
     /// The full look at request `i` of a scan (its bound has passed or its bank state
     /// changed): whether it is the one to issue, could not be chosen now, or is not ready.
-    #[inline(never)]
+    #[inline]
     #[allow(clippy::too_many_arguments)]
     fn scan_slow(
         &self,
