@@ -240,17 +240,9 @@ impl PowerOverrides {
             }
         };
         check(format!("{path}.devices"), self.devices, true);
-        check(
-            format!("{path}.io_read_pj_per_bit"),
-            self.io_read_pj_per_bit,
-            false,
-        );
-        check(
-            format!("{path}.io_write_pj_per_bit"),
-            self.io_write_pj_per_bit,
-            false,
-        );
         for (k, v) in [
+            ("io_read_pj_per_bit", self.io_read_pj_per_bit),
+            ("io_write_pj_per_bit", self.io_write_pj_per_bit),
             ("act_pj", self.act_pj),
             ("rd_pj", self.rd_pj),
             ("wr_pj", self.wr_pj),

@@ -220,10 +220,9 @@ impl DramMemory {
 
     /// Bring channel `c` up to tick `now` before it receives a request: a channel without a
     /// pending wake was idle and its clock may lag, with refreshes due that nobody has run.
-    /// Channels are independent, so
-    /// ticking this one alone at its own past ticks is exact; its clock stays monotonic and
-    /// ends at or before `now`, so the request it then receives is first looked at at
-    /// `now + 1`, after it arrived.
+    /// Channels are independent, so ticking this one alone at its own past ticks is exact;
+    /// its clock stays monotonic and ends at or before `now`, so the request it then
+    /// receives is first looked at at `now + 1`, after it arrived.
     fn settle(&mut self, c: usize, now: i64) {
         if self.wake[c].is_some() {
             return;
