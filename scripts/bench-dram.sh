@@ -63,16 +63,27 @@ wall = float(re.search(r"wall ([0-9.]+) s", open(sys.argv[2] + ".log").read()).g
 m = re.search(r"cpu ([0-9.]+) s", open(sys.argv[2] + ".log").read())
 cpu = float(m.group(1)) if m else float("nan")
 r = ref[(sys.argv[3], sys.argv[4])]
-cyc, req = s["cycles_to_complete"] / wall / 1e6, s["requests"] / wall / 1e6
-rc, rr = float(r["sim_dram_cycles_per_wall_s"]) / 1e6, float(r["sim_requests_per_wall_s"]) / 1e6
-rcpu = float(r["sim_dram_cycles_per_cpu_s"]) / 1e6
-ccpu = s["cycles_to_complete"] / cpu / 1e6 if cpu > 0 else float("nan")
-line = f"{sys.argv[3]:5s} {sys.argv[4]:16s} {s['requests']:9d} {s['cycles_to_complete']:10d} {wall:7.3f} {cyc:8.2f} {req:8.3f} | {rc:9.2f} {rr:9.3f} {cyc/rc:7.1f}x | {cpu:7.2f} {ccpu:10.2f} {ccpu/rcpu:7.1f}x"
+nan = float("nan")
+def div(a, b):
+    return a / b if b else nan
+def num(v):
+    return float(v) if v else nan
+# Tiny traces (idle_read) take no measurable time, and the CSV has no speed for them: n/a.
+cyc, req = div(s["cycles_to_complete"], wall) / 1e6, div(s["requests"], wall) / 1e6
+rc, rr = num(r["sim_dram_cycles_per_wall_s"]) / 1e6, num(r["sim_requests_per_wall_s"]) / 1e6
+rcpu = num(r["sim_dram_cycles_per_cpu_s"]) / 1e6
+ccpu = div(s["cycles_to_complete"], cpu) / 1e6
+line = f"{sys.argv[3]:5s} {sys.argv[4]:16s} {s['requests']:9d} {s['cycles_to_complete']:10d} {wall:7.3f} {cyc:8.2f} {req:8.3f} | {rc:9.2f} {rr:9.3f} {div(cyc, rc):7.1f}x | {cpu:7.2f} {ccpu:10.2f} {div(ccpu, rcpu):7.1f}x"
 if sys.argv[5]:
     r2cpu = float(sys.argv[5])
-    r2c = s["cycles_to_complete"] / r2cpu / 1e6
-    line += f" | {r2cpu:8.2f} {r2c:10.2f} {ccpu/r2c:7.1f}x"
+    r2c = div(s["cycles_to_complete"], r2cpu) / 1e6
+    line += f" | {r2cpu:8.2f} {r2c:10.2f} {div(ccpu, r2c):7.1f}x"
 print(line)
 PY
   done
 done
+if [[ -z "$R2PY" ]]; then
+  echo "(R2 columns: Ramulator 2.1's speeds recorded with the reference results on another machine;"
+  echo " built on this VM it ran 2-3x slower than those, see docs/VALIDATION.md, DRAM, Speed."
+  echo " Set RAMULATOR_PY to a local Ramulator 2.1 build's python folder for a side-by-side run.)"
+fi
