@@ -654,12 +654,7 @@ impl Controller {
     /// tick it may issue at.
     #[inline]
     fn derive(&self, r: &mut Req) {
-        r.ver = self.dev.bank_version(r.bank as usize);
-        r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-        let ci = &self.spec.commands[r.cmd as usize];
-        r.cmd_closing_single = ci.closing && !ci.all_bank;
-        r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-        r.ecache = self.dev.earliest(r.cmd, &r.loc);
+        derive_with(&self.dev, &self.spec, r);
     }
 
     /// Keep the lower bounds of queue `b` below the bound of request `r` (whose command is
@@ -669,14 +664,7 @@ impl Controller {
         let Some(qi) = Self::lo_index(b) else {
             return;
         };
-        let lo = &mut self.lo[qi];
-        lo[0] = lo[0].min(r.ecache);
-        if r.cmd_bus & 1 != 0 {
-            lo[1] = lo[1].min(r.ecache);
-        }
-        if r.cmd_bus & 2 != 0 {
-            lo[2] = lo[2].min(r.ecache);
-        }
+        note_bounds(&mut self.lo[qi], r);
     }
 
     #[inline]
@@ -1285,21 +1273,28 @@ impl Controller {
     /// Derive again the command of every request of queue `qi` (active, read, write) to the
     /// banks `banks`, whose state just changed, and keep the queue's bounds below theirs.
     fn rederive(&mut self, qi: usize, banks: std::ops::Range<usize>) {
-        let b = [Buf::Active, Buf::Read, Buf::Write][qi];
         let bl = self.dev.org().bank_level;
-        let mut q = std::mem::take(self.queue_mut(b));
-        // Find the requests without a branch per request (which of them match is random),
-        // then derive those.
-        let mut hits = std::mem::take(&mut self.hits);
-        // Only `hits[..n]` is read, each entry written first: grow, never clear.
-        if hits.len() < q.len() {
-            hits.resize(q.len(), 0);
-        }
-        let (lo, hi) = (banks.start as u32, banks.end as u32);
         let want: usize = self.per_bank[qi][banks.clone()]
             .iter()
             .map(|&c| c as usize)
             .sum();
+        // Disjoint borrows of the fields involved (no moving the queue out and back).
+        let q = match qi {
+            0 => &mut self.active,
+            1 => &mut self.read_q,
+            _ => &mut self.write_q,
+        };
+        let (dev, spec) = (&self.dev, &*self.spec);
+        let keys = &mut self.keys[qi];
+        let lo_q = &mut self.lo[qi];
+        let hits = &mut self.hits;
+        // Find the requests without a branch per request (which of them match is random),
+        // then derive those. Only `hits[..n]` is read, each entry written first: grow, never
+        // clear.
+        if hits.len() < q.len() {
+            hits.resize(q.len(), 0);
+        }
+        let (lo, hi) = (banks.start as u32, banks.end as u32);
         let mut n = 0;
         for (i, r) in q.iter().enumerate() {
             hits[n] = i as u32;
@@ -1311,13 +1306,11 @@ impl Controller {
         for &i in &hits[..n] {
             let r = &mut q[i as usize];
             if r.loc.depth as usize == bl {
-                self.derive(r);
-                self.note(b, r);
-                self.keys[qi][i as usize] = Self::key_of(r);
+                derive_with(dev, spec, r);
+                note_bounds(lo_q, r);
+                keys[i as usize] = Self::key_of(r);
             }
         }
-        self.hits = hits;
-        *self.queue_mut(b) = q;
     }
 
     /// Issue the current command of request `i` of queue `b` and advance the request.
@@ -1632,4 +1625,28 @@ impl Controller {
 fn addr_bucket(addr: u64) -> usize {
     let a = addr >> 5;
     ((a ^ (a >> 6) ^ (a >> 12) ^ (a >> 18)) & 63) as usize
+}
+
+/// Derive the next command of request `r` from its bank's state, and a lower bound of the
+/// tick it may issue at.
+#[inline]
+fn derive_with(dev: &Device, spec: &Spec, r: &mut Req) {
+    r.ver = dev.bank_version(r.bank as usize);
+    r.cmd = dev.prerequisite(r.fin, &r.loc);
+    let ci = &spec.commands[r.cmd as usize];
+    r.cmd_closing_single = ci.closing && !ci.all_bank;
+    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+    r.ecache = dev.earliest(r.cmd, &r.loc);
+}
+
+/// Keep a queue's per-class lower bounds `lo` (any, row, col) below the bound of request `r`.
+#[inline]
+fn note_bounds(lo: &mut [i64; 3], r: &Req) {
+    lo[0] = lo[0].min(r.ecache);
+    if r.cmd_bus & 1 != 0 {
+        lo[1] = lo[1].min(r.ecache);
+    }
+    if r.cmd_bus & 2 != 0 {
+        lo[2] = lo[2].min(r.ecache);
+    }
 }
