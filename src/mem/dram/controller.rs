@@ -704,20 +704,12 @@ impl Controller {
             if r.loc.depth as usize == bl {
                 let v = self.dev.bank_version(r.loc.bank(bl));
                 if v != r.ver {
-                    r.ver = v;
-                    r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                    let ci = &self.spec.commands[r.cmd as usize];
-                    r.cmd_closing_single = ci.closing && !ci.all_bank;
-                    r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-                    r.ecache = self.dev.earliest(r.cmd, &r.loc);
+                    derive_with(&self.dev, &self.spec, r);
                 } else if r.ecache <= clk {
                     r.ecache = self.dev.earliest(r.cmd, &r.loc);
                 }
             } else {
-                r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-                let ci = &self.spec.commands[r.cmd as usize];
-                r.cmd_closing_single = ci.closing && !ci.all_bank;
-                r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+                set_next_cmd(&self.dev, &self.spec, r);
                 r.ecache = self.dev.earliest(r.cmd, &r.loc);
             }
         }
@@ -1023,10 +1015,7 @@ impl Controller {
             return None;
         }
         let r = &mut self.prio[0];
-        r.cmd = self.dev.prerequisite(r.fin, &r.loc);
-        let ci = &self.spec.commands[r.cmd as usize];
-        r.cmd_closing_single = ci.closing && !ci.all_bank;
-        r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
+        set_next_cmd(&self.dev, &self.spec, r);
         r.ver = u32::MAX;
         let r = self.prio[0];
         if self.would_close_active(&r) {
@@ -1632,11 +1621,18 @@ fn addr_bucket(addr: u64) -> usize {
 #[inline]
 fn derive_with(dev: &Device, spec: &Spec, r: &mut Req) {
     r.ver = dev.bank_version(r.bank as usize);
+    set_next_cmd(dev, spec, r);
+    r.ecache = dev.earliest(r.cmd, &r.loc);
+}
+
+/// Set the command request `r` needs next (from its bank's state) and that command's
+/// properties the scheduler reads (closes one bank, command bus).
+#[inline(always)]
+fn set_next_cmd(dev: &Device, spec: &Spec, r: &mut Req) {
     r.cmd = dev.prerequisite(r.fin, &r.loc);
     let ci = &spec.commands[r.cmd as usize];
     r.cmd_closing_single = ci.closing && !ci.all_bank;
     r.cmd_bus = (ci.row_bus as u8) | ((ci.col_bus as u8) << 1);
-    r.ecache = dev.earliest(r.cmd, &r.loc);
 }
 
 /// Keep a queue's per-class lower bounds `lo` (any, row, col) below the bound of request `r`.
